@@ -1,0 +1,42 @@
+# Helpers that keep every folder's CMakeLists.txt short and declarative
+# (abseil's absl_cc_* and LLVM's add_llvm_* pattern).
+
+add_library(stockade_build_options INTERFACE)
+add_library(stockade::build_options ALIAS stockade_build_options)
+target_compile_features(stockade_build_options INTERFACE cxx_std_20)
+target_compile_options(stockade_build_options INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor
+  $<$<BOOL:${STOCKADE_WERROR}>:-Werror>)
+
+# stockade_add_library(NAME SRCS ... [DEPS ...] [PRIVATE_DEPS ...])
+# Creates stockade_NAME (alias stockade::NAME). Only the folder's own include/ is public, so
+# a header of another layer is reachable only through a link dependency: upward includes
+# fail to compile.
+function(stockade_add_library name)
+  cmake_parse_arguments(ARG "" "" "SRCS;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(stockade_${name} STATIC ${ARG_SRCS})
+  add_library(stockade::${name} ALIAS stockade_${name})
+  target_include_directories(stockade_${name}
+    PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
+    PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_link_libraries(stockade_${name}
+    PUBLIC ${ARG_DEPS}
+    PRIVATE ${ARG_PRIVATE_DEPS} stockade::build_options)
+  set_target_properties(stockade_${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+endfunction()
+
+# stockade_add_test(NAME SRCS ... [DEPS ...] [LABELS ...])
+# A GoogleTest binary registered with CTest through gtest_discover_tests.
+function(stockade_add_test name)
+  cmake_parse_arguments(ARG "" "" "SRCS;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SRCS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} stockade::testing GTest::gtest_main GTest::gmock
+                        stockade::build_options)
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  gtest_discover_tests(${name}
+    PROPERTIES LABELS "${ARG_LABELS}"
+    ENVIRONMENT "STOCKADE_SOURCE_DIR=${PROJECT_SOURCE_DIR};STOCKADE_BINARY_DIR=${PROJECT_BINARY_DIR}"
+    DISCOVERY_TIMEOUT 60)
+endfunction()
