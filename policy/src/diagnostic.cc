@@ -37,18 +37,34 @@ Diagnostic& Diagnostics::AddWarning(std::string_view name, SourceSpan span, std:
 }
 
 std::vector<Diagnostic> Diagnostics::Sorted() const {
-  std::vector<Diagnostic> sorted = diagnostics_;
+  // The key holds every headline field, `expected` included: with a shorter key, equal
+  // diagnostics separated by one that differs only in `expected` would never become adjacent,
+  // and the duplicate would survive.
   auto key = [](const Diagnostic& d) {
-    return std::make_tuple(d.span.file, d.span.begin, d.span.end, d.severity, d.name, d.message);
+    return std::tie(d.span.file, d.span.begin, d.span.end, d.severity, d.name, d.message,
+                    d.expected);
   };
+  std::vector<Diagnostic> sorted = diagnostics_;
+  // Stable, so equal keys keep the order the passes reported them in.
   std::stable_sort(sorted.begin(), sorted.end(),
                    [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
-  sorted.erase(std::unique(sorted.begin(), sorted.end(),
-                           [&](const Diagnostic& a, const Diagnostic& b) {
-                             return key(a) == key(b) && a.expected == b.expected;
-                           }),
-               sorted.end());
-  return sorted;
+  // Equal headlines are one problem reached twice (for example through two 'extends' chains):
+  // print it once, but keep every distinct note so no chain is lost.
+  std::vector<Diagnostic> unique;
+  unique.reserve(sorted.size());
+  for (Diagnostic& d : sorted) {
+    if (unique.empty() || key(unique.back()) != key(d)) {
+      unique.push_back(std::move(d));
+      continue;
+    }
+    std::vector<DiagnosticNote>& notes = unique.back().notes;
+    for (DiagnosticNote& note : d.notes) {
+      if (std::find(notes.begin(), notes.end(), note) == notes.end()) {
+        notes.push_back(std::move(note));
+      }
+    }
+  }
+  return unique;
 }
 
 namespace {

@@ -20,6 +20,8 @@ enum class Severity { kError, kWarning, kNote };
 struct DiagnosticNote {
   SourceSpan span;
   std::string message;
+
+  bool operator==(const DiagnosticNote&) const = default;
 };
 
 struct Diagnostic {
@@ -56,7 +58,10 @@ class Diagnostics {
   // Errors that were counted but not kept because of kMaxErrors.
   size_t dropped_errors() const { return dropped_; }
 
-  // Returns the diagnostics sorted by file, line and column, with exact duplicates removed.
+  // Returns the diagnostics sorted by file (in the order files were added to the SourceSet;
+  // spans without a file last), line and column, with exact duplicates removed. Diagnostics
+  // whose headlines are equal (span, severity, name, message, expected) but whose notes differ
+  // are merged into the first one reported, which gains the notes it lacked, in order.
   std::vector<Diagnostic> Sorted() const;
   const std::vector<Diagnostic>& all() const { return diagnostics_; }
   // For passes that annotate what earlier passes reported (the extends chain adds notes).
