@@ -11,7 +11,10 @@
 #include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
+#include "utf8.h"
+
 #include <cerrno>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -60,33 +63,6 @@ SourceSpan PointSpan(FileId file, size_t offset) {
   return {file, static_cast<uint32_t>(offset), static_cast<uint32_t>(offset + 1)};
 }
 
-// Length of the UTF-8 sequence starting at text[i], or 0 when it is not valid UTF-8
-// (overlong forms, surrogates and code points above U+10FFFF are invalid).
-size_t Utf8SequenceLength(std::string_view text, size_t i) {
-  const auto b0 = static_cast<unsigned char>(text[i]);
-  if (b0 < 0x80) return 1;
-  size_t length;
-  uint32_t min;
-  uint32_t cp;
-  if ((b0 & 0xE0) == 0xC0) {
-    length = 2, min = 0x80, cp = b0 & 0x1F;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    length = 3, min = 0x800, cp = b0 & 0x0F;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    length = 4, min = 0x10000, cp = b0 & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  for (size_t k = 1; k < length; ++k) {
-    const auto b = static_cast<unsigned char>(text[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return length;
-}
-
 // The lexical pre-scan. Refuses what yaml-cpp must never see: bytes that are not UTF-8, NUL
 // bytes, and nesting deep enough to exhaust its recursive parser. The depth is an
 // over-estimate from indentation, sequence dashes and flow brackets, so real nesting beyond
@@ -98,20 +74,29 @@ bool PreScan(std::string_view text, FileId file, Diagnostics& diags, const LoadL
                      "a text file in UTF-8");
       return false;
     }
-    const size_t length = Utf8SequenceLength(text, i);
-    if (length == 0) {
-      diags.AddError(
-          "invalid-utf8", PointSpan(file, i),
-          "byte 0x" +
-              [&] {
-                static const char* hex = "0123456789abcdef";
-                const auto b = static_cast<unsigned char>(text[i]);
-                return std::string{hex[b >> 4], hex[b & 15]};
-              }() +
-              " is not valid UTF-8",
-          "a policy file encoded in UTF-8");
+    const detail::Utf8Char c = detail::DecodeUtf8(text, i);
+    if (c.code_point < 0) {
+      static const char* hex = "0123456789abcdef";
+      const auto b = static_cast<unsigned char>(text[i]);
+      diags.AddError("invalid-utf8", PointSpan(file, i),
+                     std::string("byte 0x") + hex[b >> 4] + hex[b & 15] + " is not valid UTF-8",
+                     "a policy file encoded in UTF-8");
       return false;
     }
+    const auto cp = static_cast<uint32_t>(c.code_point);
+    // Control characters and bidirectional-text controls can make a policy read differently
+    // from what it says; a reviewer must see every byte that matters.
+    if (detail::IsBidiControl(cp) || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
+        cp == 0x7F) {
+      char code[16];
+      std::snprintf(code, sizeof(code), "U+%04X", cp);
+      diags.AddError("unsafe-character", {file, static_cast<uint32_t>(i), static_cast<uint32_t>(i + c.length)},
+                     std::string("the file contains the invisible control character ") + code,
+                     "plain text (bidirectional and control characters can hide what a policy "
+                     "says from its reviewers)");
+      return false;
+    }
+    const size_t length = c.length;
     i += length;
   }
 

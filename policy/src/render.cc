@@ -11,8 +11,14 @@
 #include <string_view>
 #include <vector>
 
+#include "utf8.h"
+
 namespace stockade::policy {
 namespace {
+
+using detail::DecodeUtf8;
+using detail::IsBidiControl;
+using detail::Utf8Char;
 
 using nlohmann::ordered_json;
 
@@ -57,44 +63,13 @@ std::string_view SeverityColor(Severity severity) {
   return kBoldRed;
 }
 
-// One code point, or one byte that does not start valid UTF-8 (code_point < 0).
-struct Decoded {
-  uint32_t length;
-  int32_t code_point;
-};
-
-Decoded DecodeUtf8(std::string_view text, size_t i) {
-  const auto b0 = static_cast<unsigned char>(text[i]);
-  if (b0 < 0x80) return {1, b0};
-  uint32_t length;
-  uint32_t min;
-  uint32_t cp;
-  if ((b0 & 0xE0) == 0xC0) {
-    length = 2, min = 0x80, cp = b0 & 0x1F;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    length = 3, min = 0x800, cp = b0 & 0x0F;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    length = 4, min = 0x10000, cp = b0 & 0x07;
-  } else {
-    return {1, -1};
-  }
-  if (i + length > text.size()) return {1, -1};
-  for (uint32_t k = 1; k < length; ++k) {
-    const auto b = static_cast<unsigned char>(text[i + k]);
-    if ((b & 0xC0) != 0x80) return {1, -1};
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {1, -1};
-  return {length, static_cast<int32_t>(cp)};
-}
-
 // Code points a terminal would not show as one plain cell, or would act on: C0 and C1 controls
 // (an ESC in a quoted YAML scalar must not reach the terminal), DEL, the marks, embeddings,
 // overrides and isolates that reorder what a reviewer sees (CVE-2021-42574), the line and
 // paragraph separators, and the byte order mark.
 bool IsUnsafe(uint32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x200E || cp == 0x200F ||
-         (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFEFF;
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || IsBidiControl(cp) ||
+         cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF;
 }
 
 void AppendHex(std::string& out, uint32_t value, int digits) {
@@ -104,7 +79,7 @@ void AppendHex(std::string& out, uint32_t value, int digits) {
 
 // clang's visible forms: "<U+001B>" for an unsafe code point, "<FF>" for a byte that is not
 // UTF-8. Otherwise appends the bytes unchanged. Returns the display cells appended.
-uint32_t AppendVisible(std::string& out, std::string_view text, size_t i, Decoded d) {
+uint32_t AppendVisible(std::string& out, std::string_view text, size_t i, Utf8Char d) {
   if (d.code_point < 0) {
     const size_t before = out.size();
     out += '<';
@@ -128,7 +103,7 @@ uint32_t AppendVisible(std::string& out, std::string_view text, size_t i, Decode
 // stays on one line and cannot carry terminal escapes.
 void AppendPrintable(std::string& out, std::string_view text) {
   for (size_t i = 0; i < text.size();) {
-    const Decoded d = DecodeUtf8(text, i);
+    const Utf8Char d = DecodeUtf8(text, i);
     AppendVisible(out, text, i, d);
     i += d.length;
   }
@@ -141,7 +116,7 @@ void ForEachGlyph(std::string_view line, Visit&& visit) {
   std::string shown;
   uint32_t column = 0;
   for (size_t i = 0; i < line.size();) {
-    const Decoded d = DecodeUtf8(line, i);
+    const Utf8Char d = DecodeUtf8(line, i);
     shown.clear();
     uint32_t width;
     if (d.code_point == '\t') {

@@ -53,9 +53,14 @@ LineColumn SourceSet::Position(FileId file, uint32_t offset) const {
   auto it = std::upper_bound(f.line_starts.begin(), f.line_starts.end(), offset);
   const uint32_t line_index = static_cast<uint32_t>(it - f.line_starts.begin()) - 1;
   uint32_t column = 1;
-  // Count UTF-8 lead bytes (anything but 10xxxxxx) between the line start and the offset.
-  for (uint32_t i = f.line_starts[line_index]; i < offset; ++i) {
+  uint32_t start = f.line_starts[line_index];
+  // A UTF-8 byte order mark is not text: it takes no column.
+  if (start == 0 && f.text.compare(0, 3, "\xEF\xBB\xBF") == 0) start = std::min<uint32_t>(3, offset);
+  // Count UTF-8 lead bytes (anything but 10xxxxxx) between the line start and the offset; the
+  // '\r' of a CRLF line ending is not a column either.
+  for (uint32_t i = start; i < offset; ++i) {
     const auto byte = static_cast<unsigned char>(f.text[i]);
+    if (byte == '\r' && i + 1 < f.text.size() && f.text[i + 1] == '\n') continue;
     if ((byte & 0xC0) != 0x80) ++column;
   }
   // An offset inside a multi-byte sequence points at that sequence.
