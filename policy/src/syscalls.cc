@@ -113,7 +113,6 @@ constexpr DangerousSyscall kDangerousSyscalls[] = {
     {"ktrace", "traces other processes' syscalls and data"},
     {"kenv", "reads and sets the kernel environment"},
     {"acct", "turns process accounting on or off"},
-    {"setcred", "sets every credential at once"},
     {"rctl_add_rule", "adds resource limits for any process, user or jail"},
     {"rctl_remove_rule", "removes resource limits, including the sandbox's own"},
     {"auditon", "configures the audit subsystem"},
