@@ -3,13 +3,12 @@
 
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include "stockade/policy/check.h"
 #include "stockade/policy/describe.h"
@@ -75,9 +74,9 @@ int RunCheck(const CheckArgs& args) {
       std::cout << file << ": "
                 << (errors ? std::to_string(errors) + " error" + (errors == 1 ? "" : "s")
                            : std::string("ok"))
-                << (warnings ? ", " + std::to_string(warnings) + " warning" +
-                                   (warnings == 1 ? "" : "s")
-                             : "")
+                << (warnings
+                        ? ", " + std::to_string(warnings) + " warning" + (warnings == 1 ? "" : "s")
+                        : "")
                 << "\n";
     }
   }
@@ -111,7 +110,8 @@ int RunExplain(const ExplainArgs& args) {
   auto where = [&](stockade::policy::SourceSpan span) -> std::string {
     if (!span.valid()) return "default";
     auto at = sources.Position(span.file, span.begin);
-    return sources.path(span.file) + ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
+    return sources.path(span.file) + ":" + std::to_string(at.line) + ":" +
+           std::to_string(at.column);
   };
   if (args.format == "json") {
     nlohmann::ordered_json out;
@@ -131,8 +131,8 @@ int RunExplain(const ExplainArgs& args) {
   }
   std::cout << "policy '" << policy.name << "' (" << args.file << ") on " << args.target << "\n";
   for (const auto& clause : clauses) {
-    std::cout << "\n" << clause.title << "  [" << clause.clause << ", " << where(clause.span)
-              << "]\n";
+    std::cout << "\n"
+              << clause.title << "  [" << clause.clause << ", " << where(clause.span) << "]\n";
     for (const std::string& line : clause.lines) std::cout << "  - " << line << "\n";
   }
   return kExitOk;
@@ -145,8 +145,9 @@ int main(int argc, char** argv) {
                "stockade"};
   app.set_version_flag("--version", std::string("stockade ") + STOCKADE_VERSION);
   app.require_subcommand(1);
-  app.footer("Exit codes: 0 ok, 1 the policy has errors, 2 usage or unreadable file, "
-             "3 not enforceable on the target (docs/cli.md).");
+  app.footer(
+      "Exit codes: 0 ok, 1 the policy has errors, 2 usage or unreadable file, "
+      "3 not enforceable on the target (docs/cli.md).");
 
   CheckArgs check;
   CLI::App* check_cmd = app.add_subcommand("check", "Check policy files and report problems");

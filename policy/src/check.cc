@@ -62,7 +62,8 @@ class ChainLoader {
     for (Diagnostic& diag : diags_.mutable_all()) {
       FileId file = diag.span.file;
       size_t guard = 0;
-      while (file != kNoFile && extended_at_.count(file) && guard++ < options_.limits.max_extends_depth) {
+      while (file != kNoFile && extended_at_.count(file) &&
+             guard++ < options_.limits.max_extends_depth) {
         const SourceSpan at = extended_at_[file];
         diag.AddNote(at, "'" + sources_.path(file) + "' is extended here");
         file = at.file;
@@ -133,17 +134,16 @@ class ChainLoader {
       std::string chain;
       for (size_t j = i; j < stack_.size(); ++j) chain += stack_[j].filename().string() + " -> ";
       chain += canonical.filename().string();
-      diags_.AddError("extends-cycle", entry.span,
-                      "'extends' makes a cycle: " + chain,
+      diags_.AddError("extends-cycle", entry.span, "'extends' makes a cycle: " + chain,
                       "a chain of bases that ends (a policy cannot extend itself)");
       return std::nullopt;
     }
     if (stack_.size() >= options_.limits.max_extends_depth) {
-      diags_.AddError("extends-too-deep", entry.span,
-                      "the extends chain is longer than " +
-                          std::to_string(options_.limits.max_extends_depth) + " files",
-                      "at most " + std::to_string(options_.limits.max_extends_depth) +
-                          " files in one chain");
+      diags_.AddError(
+          "extends-too-deep", entry.span,
+          "the extends chain is longer than " + std::to_string(options_.limits.max_extends_depth) +
+              " files",
+          "at most " + std::to_string(options_.limits.max_extends_depth) + " files in one chain");
       return std::nullopt;
     }
     // A base reached twice through different paths (a diamond) is merged once.
@@ -237,7 +237,8 @@ void ResolveIdentity(const Node& root, detail::Resolver& r, Policy& policy) {
 
 }  // namespace
 
-std::optional<Policy> CheckDocument(const Node& root, const SourceSet& sources, Diagnostics& diags) {
+std::optional<Policy> CheckDocument(const Node& root, const SourceSet& sources,
+                                    Diagnostics& diags) {
   detail::Resolver r(sources, diags);
   if (!r.ExpectMapping(root, "a policy")) return std::nullopt;
   r.CheckKeys(root,

@@ -46,10 +46,14 @@ std::string Join(const std::vector<std::string>& items, std::string_view separat
 
 std::string ActionText(const Action& action, Target target) {
   switch (action.kind) {
-    case ActionKind::kAllow: return "allow";
-    case ActionKind::kKillProcess: return "kill the process";
-    case ActionKind::kTrap: return "deliver SIGSYS (trap)";
-    case ActionKind::kLog: return "allow and log";
+    case ActionKind::kAllow:
+      return "allow";
+    case ActionKind::kKillProcess:
+      return "kill the process";
+    case ActionKind::kTrap:
+      return "deliver SIGSYS (trap)";
+    case ActionKind::kLog:
+      return "allow and log";
     case ActionKind::kErrno:
       return "fail with " + action.errno_name + " (" + std::to_string(action.errno_value[target]) +
              ")";
@@ -77,10 +81,9 @@ std::string OpenFlagsText(uint32_t flags) {
                   : (flags & kOpenWrite)                      ? "O_WRONLY"
                                                               : "O_RDONLY");
   static constexpr std::pair<uint32_t, const char*> kFlags[] = {
-      {kOpenAppend, "O_APPEND"},       {kOpenCreate, "O_CREAT"},     {kOpenTruncate, "O_TRUNC"},
-      {kOpenExclusive, "O_EXCL"},      {kOpenDirectory, "O_DIRECTORY"},
-      {kOpenNoFollow, "O_NOFOLLOW"},   {kOpenSync, "O_SYNC"},        {kOpenNonBlock, "O_NONBLOCK"},
-      {kOpenExec, "O_EXEC"}};
+      {kOpenAppend, "O_APPEND"},  {kOpenCreate, "O_CREAT"},        {kOpenTruncate, "O_TRUNC"},
+      {kOpenExclusive, "O_EXCL"}, {kOpenDirectory, "O_DIRECTORY"}, {kOpenNoFollow, "O_NOFOLLOW"},
+      {kOpenSync, "O_SYNC"},      {kOpenNonBlock, "O_NONBLOCK"},   {kOpenExec, "O_EXEC"}};
   for (const auto& [bit, name] : kFlags) {
     if (flags & bit) names.push_back(name);
   }
@@ -98,9 +101,12 @@ std::string RightsText(const RightSet& rights) {
 
 std::string JailSysText(JailSys value, std::string_view what) {
   switch (value) {
-    case JailSys::kNew: return std::string(what) + ": new (a private key namespace)";
-    case JailSys::kInherit: return std::string(what) + ": inherit (the host's objects are shared)";
-    case JailSys::kDisable: return std::string(what) + ": disable (the calls fail)";
+    case JailSys::kNew:
+      return std::string(what) + ": new (a private key namespace)";
+    case JailSys::kInherit:
+      return std::string(what) + ": inherit (the host's objects are shared)";
+    case JailSys::kDisable:
+      return std::string(what) + ": disable (the calls fail)";
   }
   return "";
 }
@@ -131,7 +137,8 @@ class Describer {
   }
 
   void Identity() {
-    auto& c = Add("hostname", "Identity", p_.hostname_span.valid() ? p_.hostname_span : p_.name_span);
+    auto& c =
+        Add("hostname", "Identity", p_.hostname_span.valid() ? p_.hostname_span : p_.name_span);
     c.lines.push_back("sandbox name '" + p_.name + "', hostname '" + p_.hostname + "'" +
                       (p_.hostname_span.valid() ? "" : " (the name, by default)"));
   }
@@ -140,7 +147,8 @@ class Describer {
     const Exec& e = p_.exec;
     auto& c = Add("exec.user", "Program start", e.user_span);
     c.lines.push_back("runs as user '" + e.user + "'" + (e.user_span.valid() ? "" : " (default)") +
-                      ", group " + (e.group.empty() ? "the user's primary group" : "'" + e.group + "'") +
+                      ", group " +
+                      (e.group.empty() ? "the user's primary group" : "'" + e.group + "'") +
                       "; supplementary groups are cleared");
     c.lines.push_back("working directory " + e.workdir);
     if (e.env_clean) {
@@ -153,8 +161,9 @@ class Describer {
     } else {
       c.lines.push_back("environment: the caller's whole environment passes through");
     }
-    c.lines.push_back(e.timeout_ms ? "killed after " + Duration(*e.timeout_ms) + " of wall-clock time"
-                                   : "no wall-clock timeout");
+    c.lines.push_back(e.timeout_ms
+                          ? "killed after " + Duration(*e.timeout_ms) + " of wall-clock time"
+                          : "no wall-clock timeout");
     c.lines.push_back(e.core_dumps ? "core dumps allowed" : "core dumps off");
     if (!e.command.empty()) c.lines.push_back("default command: " + Join(e.command, " "));
   }
@@ -167,9 +176,14 @@ class Describer {
       return;
     }
     c.lines.push_back("any syscall no rule matches: " + ActionText(f.default_action, target_));
+    std::set<std::string> denied;
+    for (const SyscallRule& rule : f.deny) {
+      if (rule.conditions.empty()) denied.insert(rule.name);
+    }
     std::set<std::string> unconditional;
     std::vector<std::string> conditional;
     for (const SyscallRule& rule : f.allow) {
+      if (denied.count(rule.name)) continue;  // deny wins: not granted
       if (rule.conditions.empty()) {
         unconditional.insert(rule.name);
       } else {
@@ -221,7 +235,8 @@ class Describer {
         std::vector<std::string> names;
         for (const IoctlCommand& command : d.ioctls.value()) {
           const auto& value = command.value[target_];
-          names.push_back(command.name + (value ? " (" + Hex(*value) + ")" : " (not on this target)"));
+          names.push_back(command.name +
+                          (value ? " (" + Hex(*value) + ")" : " (not on this target)"));
         }
         line += "; ioctls: " + (names.empty() ? std::string("none") : Join(names));
       }
@@ -286,19 +301,21 @@ class Describer {
     auto& c = Add("filesystem.root", "Filesystem view", fs.root.span);
     switch (fs.root.kind) {
       case RootFs::Kind::kEmpty:
-        c.lines.push_back("root: a fresh empty tmpfs" +
-                          (fs.root.size_bytes ? " of " + Bytes(fs.root.size_bytes) : std::string()));
+        c.lines.push_back("root: a fresh empty tmpfs" + (fs.root.size_bytes
+                                                             ? " of " + Bytes(fs.root.size_bytes)
+                                                             : std::string()));
         break;
       case RootFs::Kind::kDirectory:
         c.lines.push_back("root: the directory " + fs.root.path +
                           (fs.root.readonly ? ", read-only" : ", writable"));
         break;
       case RootFs::Kind::kTemplate:
-        c.lines.push_back("root: a per-run clone of " + fs.root.path +
-                          (fs.root.zfs_snapshot.empty() ? "" : " (ZFS " + fs.root.zfs_snapshot + ")") +
-                          ", thrown away afterwards" +
-                          (fs.root.size_bytes ? "; writes capped at " + Bytes(fs.root.size_bytes)
-                                              : std::string()));
+        c.lines.push_back(
+            "root: a per-run clone of " + fs.root.path +
+            (fs.root.zfs_snapshot.empty() ? "" : " (ZFS " + fs.root.zfs_snapshot + ")") +
+            ", thrown away afterwards" +
+            (fs.root.size_bytes ? "; writes capped at " + Bytes(fs.root.size_bytes)
+                                : std::string()));
         break;
     }
     for (const Mount& m : fs.mounts) {
@@ -375,8 +392,8 @@ class Describer {
 
   void Approximations() {
     if (p_.accept_approximate.empty()) return;
-    auto& c = Add("accept_approximate", "Accepted approximations",
-                  p_.accept_approximate.front().span);
+    auto& c =
+        Add("accept_approximate", "Accepted approximations", p_.accept_approximate.front().span);
     for (const Acceptance& a : p_.accept_approximate) {
       c.lines.push_back(a.clause + " on " + (a.backend.empty() ? "every backend" : a.backend) +
                         ": " + a.justification);

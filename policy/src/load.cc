@@ -11,13 +11,13 @@
 #include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
-#include "utf8.h"
-
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <vector>
+
+#include "utf8.h"
 
 namespace stockade::policy {
 
@@ -90,7 +90,8 @@ bool PreScan(std::string_view text, FileId file, Diagnostics& diags, const LoadL
         cp == 0x7F) {
       char code[16];
       std::snprintf(code, sizeof(code), "U+%04X", cp);
-      diags.AddError("unsafe-character", {file, static_cast<uint32_t>(i), static_cast<uint32_t>(i + c.length)},
+      diags.AddError("unsafe-character",
+                     {file, static_cast<uint32_t>(i), static_cast<uint32_t>(i + c.length)},
                      std::string("the file contains the invisible control character ") + code,
                      "plain text (bidirectional and control characters can hide what a policy "
                      "says from its reviewers)");

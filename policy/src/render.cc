@@ -68,8 +68,8 @@ std::string_view SeverityColor(Severity severity) {
 // overrides and isolates that reorder what a reviewer sees (CVE-2021-42574), the line and
 // paragraph separators, and the byte order mark.
 bool IsUnsafe(uint32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || IsBidiControl(cp) ||
-         cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF;
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || IsBidiControl(cp) || cp == 0x2028 ||
+         cp == 0x2029 || cp == 0xFEFF;
 }
 
 void AppendHex(std::string& out, uint32_t value, int digits) {

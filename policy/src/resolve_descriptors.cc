@@ -18,18 +18,10 @@ struct FlagName {
   uint32_t bits;
 };
 constexpr FlagName kOpenFlags[] = {
-    {"O_RDONLY", kOpenRead},
-    {"O_WRONLY", kOpenWrite},
-    {"O_RDWR", kOpenRead | kOpenWrite},
-    {"O_APPEND", kOpenAppend},
-    {"O_CREAT", kOpenCreate},
-    {"O_TRUNC", kOpenTruncate},
-    {"O_EXCL", kOpenExclusive},
-    {"O_DIRECTORY", kOpenDirectory},
-    {"O_NOFOLLOW", kOpenNoFollow},
-    {"O_SYNC", kOpenSync},
-    {"O_NONBLOCK", kOpenNonBlock},
-    {"O_EXEC", kOpenExec},
+    {"O_RDONLY", kOpenRead},    {"O_WRONLY", kOpenWrite},        {"O_RDWR", kOpenRead | kOpenWrite},
+    {"O_APPEND", kOpenAppend},  {"O_CREAT", kOpenCreate},        {"O_TRUNC", kOpenTruncate},
+    {"O_EXCL", kOpenExclusive}, {"O_DIRECTORY", kOpenDirectory}, {"O_NOFOLLOW", kOpenNoFollow},
+    {"O_SYNC", kOpenSync},      {"O_NONBLOCK", kOpenNonBlock},   {"O_EXEC", kOpenExec},
 };
 
 uint64_t RightValue(std::string_view name) {
@@ -103,7 +95,7 @@ class DescriptorResolver {
       d.fd = static_cast<int>(*number);
       d.span = fd->span;
       if (d.fd <= 2) {
-        d.kind = d.fd == 0 ? Descriptor::Kind::kStdin
+        d.kind = d.fd == 0   ? Descriptor::Kind::kStdin
                  : d.fd == 1 ? Descriptor::Kind::kStdout
                              : Descriptor::Kind::kStderr;
       }
@@ -121,8 +113,9 @@ class DescriptorResolver {
       }
     } else {
       if (!path) {
-        r_.diags().AddError("missing-key", entry.span, "a descriptor has neither 'path' nor a "
-                                                       "standard 'fd'",
+        r_.diags().AddError("missing-key", entry.span,
+                            "a descriptor has neither 'path' nor a "
+                            "standard 'fd'",
                             "fd: stdin|stdout|stderr, or path: /inside/the/sandbox");
         return std::nullopt;
       }
@@ -245,16 +238,17 @@ class DescriptorResolver {
       }
       const RightInfo* right = FindRight(*name);
       if (!right) {
-        r_.diags().AddError("unknown-right", item.span, "unknown Capsicum right '" + *name + "'",
-                            "a right from capsicum(4), see docs/rights.md" +
-                                DidYouMean(*name, names));
+        r_.diags().AddError(
+            "unknown-right", item.span, "unknown Capsicum right '" + *name + "'",
+            "a right from capsicum(4), see docs/rights.md" + DidYouMean(*name, names));
         ok = false;
         continue;
       }
       if (right->release == RightRelease::kMainOnly) {
         r_.diags().AddWarning("right-not-in-release", item.span,
-                              "'" + *name + "' exists only in FreeBSD's development branch "
-                              "(16-CURRENT), not in 14 or 15",
+                              "'" + *name +
+                                  "' exists only in FreeBSD's development branch "
+                                  "(16-CURRENT), not in 14 or 15",
                               "rights FreeBSD 14 and 15 define");
       }
       set.Add(right->value);

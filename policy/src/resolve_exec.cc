@@ -141,4 +141,3 @@ void ResolveExec(const Node& node, Resolver& r, Policy& policy) {
 }
 
 }  // namespace stockade::policy::detail
-

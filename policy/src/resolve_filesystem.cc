@@ -16,8 +16,7 @@ class FilesystemResolver {
 
   void Resolve(const Node& node) {
     if (!r_.ExpectMapping(node, "'filesystem'")) return;
-    r_.CheckKeys(node, {"root", "mounts", "scratch", "symlinks", "proc", "dev"},
-                 "in 'filesystem'");
+    r_.CheckKeys(node, {"root", "mounts", "scratch", "symlinks", "proc", "dev"}, "in 'filesystem'");
     fs_.span = node.span;
     if (const Node* root = node.Find("root")) ReadRoot(*root);
     if (const Node* mounts = node.Find("mounts");
@@ -70,18 +69,17 @@ class FilesystemResolver {
                                      : RootFs::Kind::kEmpty;
     auto refuse = [&](std::string_view key, std::string_view why) {
       if (const MapEntry* entry = node.FindEntry(key)) {
-        r_.diags().AddError("invalid-key", entry->key_span,
-                            "'" + std::string(key) + "' does not apply to a root of type '" +
-                                type + "'",
-                            std::string(why));
+        r_.diags().AddError(
+            "invalid-key", entry->key_span,
+            "'" + std::string(key) + "' does not apply to a root of type '" + type + "'",
+            std::string(why));
       }
     };
     const Node* path = node.Find("path");
     if (root.kind == RootFs::Kind::kEmpty) {
       refuse("path", "no 'path' for an empty root (it is a fresh tmpfs)");
     } else if (!path) {
-      r_.diags().AddError("missing-key", node.span,
-                          "a root of type '" + type + "' needs a 'path'",
+      r_.diags().AddError("missing-key", node.span, "a root of type '" + type + "' needs a 'path'",
                           "path: /host/directory");
     } else if (auto p = r_.AbsolutePath(*path, "'filesystem.root.path'")) {
       if (*p == "/") {
@@ -96,8 +94,9 @@ class FilesystemResolver {
       refuse("zfs_snapshot", "'zfs_snapshot' only for type: template");
     } else if (const Node* snapshot = node.Find("zfs_snapshot")) {
       if (auto s = r_.String(*snapshot, "'zfs_snapshot'")) {
-        static const std::regex kSnapshot("[A-Za-z0-9][A-Za-z0-9_.:-]*(/[A-Za-z0-9_.:-]+)*@"
-                                          "[A-Za-z0-9_.:-]+");
+        static const std::regex kSnapshot(
+            "[A-Za-z0-9][A-Za-z0-9_.:-]*(/[A-Za-z0-9_.:-]+)*@"
+            "[A-Za-z0-9_.:-]+");
         if (!std::regex_match(*s, kSnapshot) || s->size() > 255) {
           r_.diags().AddError("invalid-value", snapshot->span,
                               "'" + *s + "' is not a ZFS snapshot name",
@@ -108,8 +107,9 @@ class FilesystemResolver {
       }
     }
     if (root.kind != RootFs::Kind::kDirectory) {
-      refuse("readonly", "'readonly' only for type: directory (a template is cloned, an empty "
-                         "root is private)");
+      refuse("readonly",
+             "'readonly' only for type: directory (a template is cloned, an empty "
+             "root is private)");
     } else if (const Node* readonly = node.Find("readonly")) {
       if (auto value = r_.Bool(*readonly, "'readonly'")) root.readonly = *value;
     }

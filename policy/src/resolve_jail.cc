@@ -52,10 +52,11 @@ constexpr Owner kOwned[] = {
 
 // allow.* flags that weaken the jail enough to need a justification.
 constexpr std::string_view kDangerousFlags[] = {
-    "allow.mount", "allow.raw_sockets", "allow.chflags", "allow.socket_af",
-    "allow.read_msgbuf", "allow.settime", "allow.adjtime", "allow.routing",
-    "allow.vmm", "allow.vmm_ppt", "allow.extattr", "allow.unprivileged_parent_tampering",
-    "allow.setaudit", "allow.nfsd", "allow.quotas",
+    "allow.mount",     "allow.raw_sockets", "allow.chflags",
+    "allow.socket_af", "allow.read_msgbuf", "allow.settime",
+    "allow.adjtime",   "allow.routing",     "allow.vmm",
+    "allow.vmm_ppt",   "allow.extattr",     "allow.unprivileged_parent_tampering",
+    "allow.setaudit",  "allow.nfsd",        "allow.quotas",
 };
 
 bool IsDangerousFlag(std::string_view name) {
@@ -91,12 +92,11 @@ void ResolveIpc(const Node& node, Resolver& r, Policy& policy) {
       r.diags().AddWarning("deprecated-param", entry->key_span,
                            "'allow.sysvipc' is deprecated in FreeBSD",
                            std::string("sysvshm, sysvmsg and sysvsem: ") +
-                               (*value ? "inherit" : "disable") +
-                               " (the values it stands for)");
+                               (*value ? "inherit" : "disable") + " (the values it stands for)");
     }
   }
-  const JailSys from_flag = ipc.allow_sysvipc.value_or(false) ? JailSys::kInherit
-                                                              : JailSys::kDisable;
+  const JailSys from_flag =
+      ipc.allow_sysvipc.value_or(false) ? JailSys::kInherit : JailSys::kDisable;
   struct Slot {
     std::string_view key;
     JailSys* value;

@@ -21,8 +21,7 @@ std::optional<uint64_t> ReadAmount(Resolver& r, const Node& node, const RctlReso
       std::optional<uint64_t> ms = r.DurationMs(node, what);
       if (!ms) return std::nullopt;
       if (*ms % 1000 != 0) {
-        r.diags().AddError("invalid-value", node.span,
-                           what + " is not a whole number of seconds",
+        r.diags().AddError("invalid-value", node.span, what + " is not a whole number of seconds",
                            "whole seconds (rctl counts this resource in seconds)");
         return std::nullopt;
       }
@@ -100,8 +99,7 @@ void ResolveLimits(const Node& node, Resolver& r, Policy& policy) {
           std::vector<std::string> storage;
           for (const SignalInfo& s : Signals()) storage.push_back("sig" + std::string(s.name));
           for (const std::string& s : storage) signals.push_back(s);
-          r.diags().AddError("invalid-value", action_span,
-                             "unknown signal action '" + action + "'",
+          r.diags().AddError("invalid-value", action_span, "unknown signal action '" + action + "'",
                              "sig followed by a signal name, e.g. sigterm or sigkill" +
                                  DidYouMean(action, signals));
           continue;
@@ -133,7 +131,8 @@ void ResolveLimits(const Node& node, Resolver& r, Policy& policy) {
       if (limit.action == LimitAction::kThrottle && !info->throttle_supported) {
         r.diags().AddError("limit-action-unsupported", action_span,
                            "rctl can only throttle readbps, writebps, readiops and writeiops, "
-                           "not '" + entry.key + "'",
+                           "not '" +
+                               entry.key + "'",
                            "deny, log, devctl or a signal");
         continue;
       }

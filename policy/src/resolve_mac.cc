@@ -37,7 +37,8 @@ std::optional<uint32_t> ParseId(std::string_view text) {
 // ugidfw's rule grammar (ugidfw(8); lib/libugidfw/ugidfw.c bsde_parse_rule).
 class UgidfwParser {
  public:
-  UgidfwParser(const Node& node, Resolver& r) : node_(node), r_(r), words_(SplitWords(node.scalar)) {}
+  UgidfwParser(const Node& node, Resolver& r)
+      : node_(node), r_(r), words_(SplitWords(node.scalar)) {}
 
   std::optional<BsdExtendedRule> Parse() {
     BsdExtendedRule rule;
@@ -127,7 +128,8 @@ class UgidfwParser {
       if (word.text == "uid" || word.text == "gid") {
         auto range = ParseRange();
         if (!range) return false;
-        (word.text == "uid" ? rule.subject_uid : rule.subject_gid) = std::make_pair(negated, *range);
+        (word.text == "uid" ? rule.subject_uid : rule.subject_gid) =
+            std::make_pair(negated, *range);
       } else if (word.text == "jailid") {
         r_.diags().AddError("invalid-value", r_.SubSpan(node_, word.offset, word.text.size()),
                             "'jailid' is added by stockade",
@@ -230,7 +232,8 @@ std::optional<PortAclRule> ParsePortAcl(const Node& node, Resolver& r) {
   }
   auto fail = [&](size_t field, std::string expected) {
     const auto& [value, offset] = fields[std::min(field, fields.size() - 1)];
-    r.diags().AddError("invalid-mac-rule", r.SubSpan(node, offset, std::max<size_t>(value.size(), 1)),
+    r.diags().AddError("invalid-mac-rule",
+                       r.SubSpan(node, offset, std::max<size_t>(value.size(), 1)),
                        "'" + text + "' is not a mac_portacl rule", std::move(expected));
     return std::nullopt;
   };
@@ -266,7 +269,8 @@ void ResolveMac(const Node& node, Resolver& r, Policy& policy) {
                          "at most 256 rules (the kernel's rule_count limit)");
     }
   }
-  if (const Node* rules = node.Find("portacl"); rules && r.ExpectSequence(*rules, "'mac.portacl'")) {
+  if (const Node* rules = node.Find("portacl");
+      rules && r.ExpectSequence(*rules, "'mac.portacl'")) {
     std::string joined;
     for (const Node& item : rules->items) {
       if (!r.String(item, "a mac_portacl rule")) continue;
@@ -276,10 +280,10 @@ void ResolveMac(const Node& node, Resolver& r, Policy& policy) {
       }
     }
     if (joined.size() > 1023) {
-      r.diags().AddError("too-large", rules->span,
-                         "the mac_portacl rules take " + std::to_string(joined.size()) +
-                             " characters",
-                         "at most 1023 characters in security.mac.portacl.rules");
+      r.diags().AddError(
+          "too-large", rules->span,
+          "the mac_portacl rules take " + std::to_string(joined.size()) + " characters",
+          "at most 1023 characters in security.mac.portacl.rules");
     }
   }
 }

@@ -88,7 +88,8 @@ std::string FormatAddress(const Cidr& cidr) {
   }
   // RFC 5952: lower case, the longest run of two or more zero groups becomes "::".
   std::array<uint16_t, 8> groups;
-  for (int i = 0; i < 8; ++i) groups[i] = static_cast<uint16_t>(cidr.address[2 * i] << 8 | cidr.address[2 * i + 1]);
+  for (int i = 0; i < 8; ++i)
+    groups[i] = static_cast<uint16_t>(cidr.address[2 * i] << 8 | cidr.address[2 * i + 1]);
   int best = -1, best_length = 0;
   for (int i = 0; i < 8;) {
     int j = i;
@@ -139,12 +140,13 @@ std::optional<Cidr> ReadCidr(Resolver& r, const Node& node, std::string_view wha
     address = address.substr(0, slash);
   }
   cidr.ipv6 = address.find(':') != std::string_view::npos;
-  const bool parsed = cidr.ipv6 ? ParseIpv6(address, cidr.address) : ParseIpv4(address, cidr.address);
+  const bool parsed =
+      cidr.ipv6 ? ParseIpv6(address, cidr.address) : ParseIpv4(address, cidr.address);
   const unsigned max = cidr.ipv6 ? 128 : 32;
   if (!parsed || (prefix && *prefix > max) || (!prefix && !default_host)) {
     r.diags().AddError("invalid-address", node.span,
                        std::string(what) + " '" + *text + "' is not " +
-                           (!parsed ? "an IPv4 or IPv6 address"
+                           (!parsed  ? "an IPv4 or IPv6 address"
                             : prefix ? "a valid prefix length"
                                      : "an address with a prefix length"),
                        "an address like 10.0.0.2/24 or fd00::2/64");

@@ -137,10 +137,10 @@ class ConditionParser {
         if (!term.constant) {
           std::vector<std::string_view> names;
           for (const ConstantInfo& constant : Constants()) names.push_back(constant.name);
-          r_.diags().AddError("unknown-constant", r_.SubSpan(node_, token.offset, token.text.size()),
-                              "unknown constant '" + token.text + "'",
-                              "a number or a known constant (docs/constants.md)" +
-                                  DidYouMean(token.text, names));
+          r_.diags().AddError(
+              "unknown-constant", r_.SubSpan(node_, token.offset, token.text.size()),
+              "unknown constant '" + token.text + "'",
+              "a number or a known constant (docs/constants.md)" + DidYouMean(token.text, names));
           return false;
         }
       } else {
@@ -158,8 +158,8 @@ class ConditionParser {
   }
 
   std::nullopt_t Fail(const Token& token, const std::string& expected) {
-    const std::string found = token.kind == Token::Kind::kEnd ? "the end of the condition"
-                                                             : "'" + token.text + "'";
+    const std::string found =
+        token.kind == Token::Kind::kEnd ? "the end of the condition" : "'" + token.text + "'";
     r_.diags().AddError("invalid-condition",
                         r_.SubSpan(node_, token.offset, std::max<size_t>(token.text.size(), 1)),
                         "unexpected " + found + " in condition '" + text_ + "'", expected);
@@ -257,19 +257,19 @@ class SyscallResolver {
       if (!info) {
         std::vector<std::string_view> names;
         for (const ErrnoInfo& e : Errnos()) names.push_back(e.name);
-        r_.diags().AddError("unknown-errno", name->span, "unknown errno '" + *text + "'",
-                            "an errno name such as EPERM, EACCES or ENOSYS" +
-                                DidYouMean(*text, names));
+        r_.diags().AddError(
+            "unknown-errno", name->span, "unknown errno '" + *text + "'",
+            "an errno name such as EPERM, EACCES or ENOSYS" + DidYouMean(*text, names));
         return std::nullopt;
       }
       for (Target target : kAllTargets) {
         std::optional<int> value =
             target == Target::kLinux ? info->linux_value : info->freebsd_value;
         if (!value) {
-          r_.diags().AddError("unknown-errno", name->span,
-                              "errno '" + *text + "' does not exist on " +
-                                  std::string(TargetName(target)),
-                              "an errno both targets have, such as EPERM or EACCES");
+          r_.diags().AddError(
+              "unknown-errno", name->span,
+              "errno '" + *text + "' does not exist on " + std::string(TargetName(target)),
+              "an errno both targets have, such as EPERM or EACCES");
           return std::nullopt;
         }
         action.errno_value[target] = *value;
@@ -278,9 +278,9 @@ class SyscallResolver {
       action.errno_name = *text;
       return action;
     }
-    std::optional<std::string> word =
-        deny ? r_.Choice(node, what, {"kill", "trap", "log"})
-             : r_.Choice(node, what, {"kill", "trap", "log", "allow"});
+    std::optional<std::string> word = deny
+                                          ? r_.Choice(node, what, {"kill", "trap", "log"})
+                                          : r_.Choice(node, what, {"kill", "trap", "log", "allow"});
     if (!word) return std::nullopt;
     if (*word == "kill") action.kind = ActionKind::kKillProcess;
     if (*word == "trap") action.kind = ActionKind::kTrap;
@@ -324,8 +324,7 @@ class SyscallResolver {
     std::optional<Action> action;
     if (action_node) {
       if (kind == ListKind::kAllow) {
-        r_.diags().AddError("invalid-key", action_node->span,
-                            "'action' is only for deny rules",
+        r_.diags().AddError("invalid-key", action_node->span, "'action' is only for deny rules",
                             "an allow rule without 'action' (it allows)");
         return;
       }
@@ -383,14 +382,14 @@ class SyscallResolver {
       }
       if (known.size() == 1) {
         const Target other = known[0] == Target::kLinux ? Target::kFreeBsd : Target::kLinux;
-        r_.diags().AddWarning(
-            "syscall-target-only", name_node->span,
-            std::string(is_group ? "group" : "syscall") + " '" + *name + "' exists on " +
-                std::string(TargetName(known[0])) + " only; " + std::string(TargetName(other)) +
-                " has no such " + (is_group ? "group" : "syscall"),
-            "a name both targets know, or this entry under 'syscalls." +
-                std::string(TargetName(known[0])) + "' to silence this" +
-                SuggestOther(*name, other, is_group));
+        r_.diags().AddWarning("syscall-target-only", name_node->span,
+                              std::string(is_group ? "group" : "syscall") + " '" + *name +
+                                  "' exists on " + std::string(TargetName(known[0])) + " only; " +
+                                  std::string(TargetName(other)) + " has no such " +
+                                  (is_group ? "group" : "syscall"),
+                              "a name both targets know, or this entry under 'syscalls." +
+                                  std::string(TargetName(known[0])) + "' to silence this" +
+                                  SuggestOther(*name, other, is_group));
       }
       targets = known;
     } else {
@@ -424,11 +423,11 @@ class SyscallResolver {
               std::get<uint64_t>(value);
         }
         if (condition.op == CmpOp::kMaskedEq && (condition.value & ~condition.mask) != 0) {
-          r_.diags().AddWarning(
-              "condition-never-true", condition.span,
-              "'" + condition.text + "' can never hold on " + std::string(TargetName(target)) +
-                  ": the value has bits outside the mask",
-              "a value whose bits all lie inside the mask");
+          r_.diags().AddWarning("condition-never-true", condition.span,
+                                "'" + condition.text + "' can never hold on " +
+                                    std::string(TargetName(target)) +
+                                    ": the value has bits outside the mask",
+                                "a value whose bits all lie inside the mask");
         }
         resolved.push_back(std::move(condition));
       }
@@ -463,12 +462,11 @@ class SyscallResolver {
     const SourceSpan span = r_.SubSpan(condition, term.offset, term.text.size());
     const std::string target_name(TargetName(target));
     if (!scope.common || kind == ListKind::kDeny) {
-      r_.diags().AddError(
-          "constant-target-only", span,
-          "constant '" + term.text + "' does not exist on " + target_name +
-              (scope.common ? ", so this deny rule would not apply there" : ""),
-          scope.common ? "a per-target deny rule under 'syscalls.<target>.deny'"
-                       : "a constant " + target_name + " defines, or a number");
+      r_.diags().AddError("constant-target-only", span,
+                          "constant '" + term.text + "' does not exist on " + target_name +
+                              (scope.common ? ", so this deny rule would not apply there" : ""),
+                          scope.common ? "a per-target deny rule under 'syscalls.<target>.deny'"
+                                       : "a constant " + target_name + " defines, or a number");
       return;
     }
     r_.diags().AddWarning("constant-target-only", span,
@@ -540,7 +538,9 @@ class SyscallResolver {
     for (const SyscallRule& deny : filter.deny) {
       if (!deny.conditions.empty()) continue;
       for (const SyscallRule& allow : filter.allow) {
-        if (allow.name != deny.name || !allow.conditions.empty()) continue;
+        // Denying one member of an allowed group is how a policy carves a group up; only two
+        // explicit entries for one syscall contradict each other.
+        if (allow.name != deny.name || !allow.conditions.empty() || !allow.group.empty()) continue;
         if (!warned.insert(deny.name).second) break;
         r_.diags()
             .AddWarning("contradiction", deny.span,

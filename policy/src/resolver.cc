@@ -173,13 +173,32 @@ std::optional<uint64_t> Resolver::Size(const Node& node, std::string_view what) 
   std::string_view text = node.scalar;
   unsigned shift = 0;
   switch (text.back()) {
-    case 'k': case 'K': shift = 10; break;
-    case 'm': case 'M': shift = 20; break;
-    case 'g': case 'G': shift = 30; break;
-    case 't': case 'T': shift = 40; break;
-    case 'p': case 'P': shift = 50; break;
-    case 'e': case 'E': shift = 60; break;
-    default: break;
+    case 'k':
+    case 'K':
+      shift = 10;
+      break;
+    case 'm':
+    case 'M':
+      shift = 20;
+      break;
+    case 'g':
+    case 'G':
+      shift = 30;
+      break;
+    case 't':
+    case 'T':
+      shift = 40;
+      break;
+    case 'p':
+    case 'P':
+      shift = 50;
+      break;
+    case 'e':
+    case 'E':
+      shift = 60;
+      break;
+    default:
+      break;
   }
   if (shift) text.remove_suffix(1);
   std::optional<IntLiteral> literal = ParseIntLiteral(text);
@@ -216,11 +235,24 @@ std::optional<uint64_t> Resolver::DurationMs(const Node& node, std::string_view 
     text.remove_suffix(2);
   } else {
     switch (text.back()) {
-      case 's': unit_ms = 1000; text.remove_suffix(1); break;
-      case 'm': unit_ms = 60'000; text.remove_suffix(1); break;
-      case 'h': unit_ms = 3'600'000; text.remove_suffix(1); break;
-      case 'd': unit_ms = 86'400'000; text.remove_suffix(1); break;
-      default: break;
+      case 's':
+        unit_ms = 1000;
+        text.remove_suffix(1);
+        break;
+      case 'm':
+        unit_ms = 60'000;
+        text.remove_suffix(1);
+        break;
+      case 'h':
+        unit_ms = 3'600'000;
+        text.remove_suffix(1);
+        break;
+      case 'd':
+        unit_ms = 86'400'000;
+        text.remove_suffix(1);
+        break;
+      default:
+        break;
     }
   }
   std::optional<IntLiteral> literal = ParseIntLiteral(text);
@@ -281,8 +313,8 @@ std::optional<std::string> Resolver::Choice(const Node& node, std::string_view w
   for (std::string_view choice : choices) {
     if (node.scalar == choice) return node.scalar;
   }
-  diags_.AddError("invalid-value", node.span, std::string(what) + " " + Quote(node.scalar) +
-                                                  " is not valid",
+  diags_.AddError("invalid-value", node.span,
+                  std::string(what) + " " + Quote(node.scalar) + " is not valid",
                   expected + DidYouMean(node.scalar, std::vector<std::string_view>(choices)));
   return std::nullopt;
 }

@@ -64,7 +64,8 @@ class Resolver {
 
   // Splits `X` / `{value: X, justification: "..."}`. Reports unknown keys and an empty
   // justification. Returns a null `value` when the mapping form has no 'value'.
-  Granted ReadGranted(const Node& node, std::string_view what, std::string_view value_key = "value");
+  Granted ReadGranted(const Node& node, std::string_view what,
+                      std::string_view value_key = "value");
 
   // Span of a string inside a scalar node: bytes [offset, offset+length) of its value, mapped
   // back to the source when the scalar is plain or quoted without escapes; otherwise the whole

@@ -55,7 +55,8 @@ LineColumn SourceSet::Position(FileId file, uint32_t offset) const {
   uint32_t column = 1;
   uint32_t start = f.line_starts[line_index];
   // A UTF-8 byte order mark is not text: it takes no column.
-  if (start == 0 && f.text.compare(0, 3, "\xEF\xBB\xBF") == 0) start = std::min<uint32_t>(3, offset);
+  if (start == 0 && f.text.compare(0, 3, "\xEF\xBB\xBF") == 0)
+    start = std::min<uint32_t>(3, offset);
   // Count UTF-8 lead bytes (anything but 10xxxxxx) between the line start and the offset; the
   // '\r' of a CRLF line ending is not a column either.
   for (uint32_t i = start; i < offset; ++i) {

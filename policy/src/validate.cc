@@ -55,8 +55,12 @@ void WarnDangerousSyscalls(Resolver& r, const Policy& policy) {
   std::map<std::pair<FileId, uint32_t>, std::pair<SourceSpan, std::set<std::string>>> by_entry;
   std::map<std::pair<FileId, uint32_t>, std::string> group_of;
   for (Target target : kAllTargets) {
+    std::set<std::string> denied;  // an unconditional deny makes the grant void
+    for (const SyscallRule& rule : policy.syscalls[target].deny) {
+      if (rule.conditions.empty()) denied.insert(rule.name);
+    }
     for (const SyscallRule& rule : policy.syscalls[target].allow) {
-      if (rule.justified) continue;
+      if (rule.justified || denied.count(rule.name)) continue;
       if (!FindDangerousSyscall(rule.name)) continue;
       auto key = std::make_pair(rule.span.file, rule.span.begin);
       by_entry[key].first = rule.span;

@@ -170,8 +170,8 @@ TEST(LauncherTest, DynamicProgramRunsThroughTheInterpreter) {
   EXPECT_LT(platform.IndexOf("limit-rights 5"), platform.IndexOf("cap-enter"));
   EXPECT_LT(platform.IndexOf("limit-rights 8"), platform.IndexOf("cap-enter"));
   EXPECT_EQ(platform.exec_what, "executable /libexec/ld-elf.so.1");
-  EXPECT_EQ(platform.exec_argv, (std::vector<std::string>{"/libexec/ld-elf.so.1", "-f", "5", "--",
-                                                          "prog", "--flag"}));
+  EXPECT_EQ(platform.exec_argv,
+            (std::vector<std::string>{"/libexec/ld-elf.so.1", "-f", "5", "--", "prog", "--flag"}));
   const auto& table = platform.table();
   EXPECT_EQ(table.at(5).what, "executable /usr/bin/prog");
   EXPECT_FALSE(table.at(5).cloexec) << "rtld -f needs the program's descriptor after exec";

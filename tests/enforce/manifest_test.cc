@@ -58,8 +58,8 @@ TEST(ManifestTest, HostileStringsStayOneField) {
 TEST(ManifestTest, FieldEncoding) {
   EXPECT_EQ(EncodeField("a b%c\n"), "a%20b%25c%0A");
   EXPECT_EQ(DecodeField("a%20b%25c%0A"), "a b%c\n");
-  EXPECT_FALSE(DecodeField("%41"));   // 'A' must not be encoded: one spelling only
-  EXPECT_FALSE(DecodeField("%0a"));   // lower-case hex is not canonical
+  EXPECT_FALSE(DecodeField("%41"));  // 'A' must not be encoded: one spelling only
+  EXPECT_FALSE(DecodeField("%0a"));  // lower-case hex is not canonical
   EXPECT_FALSE(DecodeField("%2"));
   EXPECT_FALSE(DecodeField("%"));
   EXPECT_FALSE(DecodeField("a\tb"));

@@ -25,7 +25,8 @@ RightSet ProgramRights() {
 
 RightSet LibraryDirRights() {
   RightSet rights = ProgramRights();
-  for (const char* name : {"CAP_LOOKUP", "CAP_FSTATAT", "CAP_FCNTL"}) rights.Add(FindRight(name)->value);
+  for (const char* name : {"CAP_LOOKUP", "CAP_FSTATAT", "CAP_FCNTL"})
+    rights.Add(FindRight(name)->value);
   return rights;
 }
 
@@ -37,21 +38,36 @@ std::string_view NameOf(std::string_view assignment) {
 
 const char* StepName(Step step) {
   switch (step) {
-    case Step::kOpenPreopen: return "open-preopen";
-    case Step::kOpenProgram: return "open-program";
-    case Step::kInspectProgram: return "inspect-program";
-    case Step::kOpenInterpreter: return "open-interpreter";
-    case Step::kOpenLibraryDir: return "open-library-dir";
-    case Step::kOpenPreload: return "open-preload";
-    case Step::kSetIdentity: return "set-identity";
-    case Step::kChangeDirectory: return "change-directory";
-    case Step::kArrangeDescriptors: return "arrange-descriptors";
-    case Step::kCloseDescriptors: return "close-descriptors";
-    case Step::kLimitRights: return "limit-rights";
-    case Step::kLimitIoctls: return "limit-ioctls";
-    case Step::kLimitFcntls: return "limit-fcntls";
-    case Step::kEnterCapabilityMode: return "enter-capability-mode";
-    case Step::kExec: return "exec";
+    case Step::kOpenPreopen:
+      return "open-preopen";
+    case Step::kOpenProgram:
+      return "open-program";
+    case Step::kInspectProgram:
+      return "inspect-program";
+    case Step::kOpenInterpreter:
+      return "open-interpreter";
+    case Step::kOpenLibraryDir:
+      return "open-library-dir";
+    case Step::kOpenPreload:
+      return "open-preload";
+    case Step::kSetIdentity:
+      return "set-identity";
+    case Step::kChangeDirectory:
+      return "change-directory";
+    case Step::kArrangeDescriptors:
+      return "arrange-descriptors";
+    case Step::kCloseDescriptors:
+      return "close-descriptors";
+    case Step::kLimitRights:
+      return "limit-rights";
+    case Step::kLimitIoctls:
+      return "limit-ioctls";
+    case Step::kLimitFcntls:
+      return "limit-fcntls";
+    case Step::kEnterCapabilityMode:
+      return "enter-capability-mode";
+    case Step::kExec:
+      return "exec";
   }
   return "unknown-step";
 }
@@ -185,8 +201,8 @@ Expected<PreparedLaunch> Prepare(const Manifest& manifest, Platform& platform,
     }
     if (!fds.empty()) launch.interp_envp_.push_back(keep_string("LD_LIBRARY_PATH_FDS=" + fds));
     if (!m.preload.empty()) {
-      launch.interp_envp_.push_back(keep_string(
-          "LD_PRELOAD_FDS=" + std::to_string(launch.aux_base_ + aux_count - 1)));
+      launch.interp_envp_.push_back(
+          keep_string("LD_PRELOAD_FDS=" + std::to_string(launch.aux_base_ + aux_count - 1)));
     }
     launch.interp_envp_.push_back(nullptr);
   }
@@ -301,7 +317,8 @@ LaunchFailure Run(PreparedLaunch& launch, Platform& platform) noexcept {
   // stop the launch while the launcher can still report it cleanly).
   for (const DescriptorLimits& l : m.limits) {
     if (l.rights) {
-      if (int error = platform.LimitRights(l.fd, *l.rights)) return {Step::kLimitRights, l.fd, error};
+      if (int error = platform.LimitRights(l.fd, *l.rights))
+        return {Step::kLimitRights, l.fd, error};
     }
     if (l.ioctls) {
       if (int error = platform.LimitIoctls(l.fd, l.ioctls->data(), l.ioctls->size())) {
@@ -309,7 +326,8 @@ LaunchFailure Run(PreparedLaunch& launch, Platform& platform) noexcept {
       }
     }
     if (l.fcntls) {
-      if (int error = platform.LimitFcntls(l.fd, *l.fcntls)) return {Step::kLimitFcntls, l.fd, error};
+      if (int error = platform.LimitFcntls(l.fd, *l.fcntls))
+        return {Step::kLimitFcntls, l.fd, error};
     }
   }
   if (via_interpreter) {

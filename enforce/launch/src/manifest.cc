@@ -18,9 +18,9 @@ struct FlagName {
   uint32_t bit;
 };
 constexpr FlagName kFlagNames[] = {
-    {"append", kAppend},       {"creat", kCreate},   {"trunc", kTruncate},
-    {"excl", kExclusive},      {"directory", kDirectory}, {"nofollow", kNoFollow},
-    {"sync", kSync},           {"nonblock", kNonBlock},   {"exec", kExecOnly},
+    {"append", kAppend},  {"creat", kCreate},        {"trunc", kTruncate},
+    {"excl", kExclusive}, {"directory", kDirectory}, {"nofollow", kNoFollow},
+    {"sync", kSync},      {"nonblock", kNonBlock},   {"exec", kExecOnly},
 };
 
 std::string Hex(uint64_t value) {
@@ -149,7 +149,8 @@ class Parser {
         }
         m.workdir = fields[1];
       } else if (key == "user" || key == "group") {
-        if (!want(1) || !single() || fields[1].empty()) return Fail("expected '" + key + " NAME' once");
+        if (!want(1) || !single() || fields[1].empty())
+          return Fail("expected '" + key + " NAME' once");
         (key == "user" ? m.user : m.group) = fields[1];
       } else if (key == "env-clean" || key == "capability-mode") {
         if (!want(1) || !single() || (fields[1] != "0" && fields[1] != "1")) {
@@ -189,7 +190,8 @@ class Parser {
         if (!fd || *fd < 3) return Fail("a preopen needs a descriptor from 3 to 1023");
         if (!flags) return Fail("invalid open flags '" + fields[2] + "'");
         if (!mode) return Fail("invalid mode '" + fields[3] + "'");
-        if (fields[4].empty() || fields[4][0] != '/') return Fail("a preopen path must be absolute");
+        if (fields[4].empty() || fields[4][0] != '/')
+          return Fail("a preopen path must be absolute");
         if (!described.insert(*fd).second) return Fail("descriptor named twice");
         m.preopens.push_back({*fd, *flags, *mode, fields[4]});
       } else if (key == "rights" || key == "ioctls" || key == "fcntls") {
@@ -201,10 +203,12 @@ class Parser {
         if (key == "rights") {
           std::optional<uint64_t> w0 = want(3) ? ParseHex(fields[2]) : std::nullopt;
           std::optional<uint64_t> w1 = want(3) ? ParseHex(fields[3]) : std::nullopt;
-          if (!w0 || !w1 || limits.rights) return Fail("expected 'rights FD WORD0 WORD1' once per descriptor");
+          if (!w0 || !w1 || limits.rights)
+            return Fail("expected 'rights FD WORD0 WORD1' once per descriptor");
           // Word 0 carries version 0 and index marker 1<<57, word 1 the marker 1<<58, as
           // cap_rights_t does; anything else is not a rights set.
-          if ((*w0 >> 57) != 1 || (*w1 >> 57) != 2) return Fail("rights words are not a cap_rights_t");
+          if ((*w0 >> 57) != 1 || (*w1 >> 57) != 2)
+            return Fail("rights words are not a cap_rights_t");
           limits.rights = RightSet(*w0, *w1);
         } else if (key == "ioctls") {
           if (limits.ioctls) return Fail("'ioctls' twice for one descriptor");
@@ -243,8 +247,8 @@ class Parser {
  private:
   static std::string_view RecordName(const std::string& key) {
     static const std::set<std::string, std::less<>> kNames = {
-        "program", "workdir", "user", "group", "env-clean", "capability-mode", "interpreter",
-        "preload"};
+        "program",   "workdir",         "user",        "group",
+        "env-clean", "capability-mode", "interpreter", "preload"};
     auto it = kNames.find(key);
     return it == kNames.end() ? std::string_view() : std::string_view(*it);
   }
@@ -261,7 +265,8 @@ class Parser {
     size_t start = 0;
     while (true) {
       size_t space = line_.find(' ', start);
-      std::string_view raw = line_.substr(start, space == std::string_view::npos ? space : space - start);
+      std::string_view raw =
+          line_.substr(start, space == std::string_view::npos ? space : space - start);
       std::optional<std::string> field = DecodeField(raw);
       if (!field) return false;
       fields.push_back(std::move(*field));
@@ -359,7 +364,8 @@ std::string WriteManifest(const Manifest& m) {
   for (const Preopen& p : m.preopens) {
     char mode[8];
     auto [ptr, ec] = std::to_chars(mode, mode + sizeof(mode), p.mode, 8);
-    record("open", {std::to_string(p.fd), FlagsText(p.flags), std::string_view(mode, ptr - mode), p.path});
+    record("open",
+           {std::to_string(p.fd), FlagsText(p.flags), std::string_view(mode, ptr - mode), p.path});
   }
   for (const DescriptorLimits& l : m.limits) {
     const std::string fd = std::to_string(l.fd);

@@ -105,7 +105,7 @@ struct Exec {
   bool user_justified = false;  // running as uid 0 carries a justification
   std::string workdir = "/";
   SourceSpan workdir_span;
-  bool env_clean = true;               // start from an empty environment (exec.clean)
+  bool env_clean = true;  // start from an empty environment (exec.clean)
   SourceSpan env_clean_span;
   std::vector<std::string> env_keep;   // names copied from the caller's environment
   std::vector<EnvVar> env_set;         // explicit values; win over env_keep

@@ -85,10 +85,10 @@ class PreparedLaunch {
   int aux_base_ = 3;
   std::vector<std::string> strings_;  // owns what the argv/envp arrays point into
   std::vector<char*> direct_argv_, direct_envp_, interp_argv_, interp_envp_;
-  std::vector<int> keep_;        // final descriptor set, sorted; scratch space for Run
-  std::vector<int> sources_;     // scratch: the descriptor each placement comes from
-  std::vector<int> targets_;     // scratch: where it goes
-  RightSet program_rights_;  // the interpreter's descriptors, in capability mode
+  std::vector<int> keep_;     // final descriptor set, sorted; scratch space for Run
+  std::vector<int> sources_;  // scratch: the descriptor each placement comes from
+  std::vector<int> targets_;  // scratch: where it goes
+  RightSet program_rights_;   // the interpreter's descriptors, in capability mode
   RightSet library_rights_;
 };
 

@@ -37,7 +37,7 @@
 namespace stockade::launch {
 
 inline constexpr int kManifestVersion = 1;
-inline constexpr int kMaxFd = 1023;              // descriptor numbers a manifest may name
+inline constexpr int kMaxFd = 1023;  // descriptor numbers a manifest may name
 inline constexpr size_t kMaxManifestBytes = 1 << 20;
 inline constexpr size_t kMaxRecords = 8192;
 

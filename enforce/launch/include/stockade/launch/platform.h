@@ -36,8 +36,7 @@ class Platform {
   // Before the launch (may allocate): resolves a user and group name or number as the
   // sandbox sees them (FreeBSD: the jail's passwd, read before capability mode; Linux: the
   // host's, since ids are the same inside). An empty group means the user's primary group.
-  virtual Expected<Identity> ResolveIdentity(const std::string& user,
-                                             const std::string& group) = 0;
+  virtual Expected<Identity> ResolveIdentity(const std::string& user, const std::string& group) = 0;
 
   // Child. Opens `path` with the portable OpenFlags `flags` (launch/manifest.h) plus
   // close-on-exec, creating it with `mode` when kCreate is set. Returns the descriptor.
