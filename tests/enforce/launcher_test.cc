@@ -295,3 +295,42 @@ TEST(LauncherTest, PreopenOnAnOpenedNumberIsMovedAside) {
 
 }  // namespace
 }  // namespace stockade::launch
+
+namespace stockade::launch {
+namespace {
+
+TEST(LauncherPathTest, BareNameIsLookedUpInTheFinalPath) {
+  Manifest m = Basic();
+  m.program = "prog";
+  m.env_set = {"PATH=/opt/bin:relative:/usr/bin"};
+  FakePlatform platform;
+  platform.FailAt("open-executable /opt/bin/prog", ENOENT);
+  LaunchFailure failure;
+  Launch(m, platform, failure);
+  ASSERT_TRUE(platform.executed);
+  EXPECT_NE(platform.IndexOf("open-executable /opt/bin/prog"), -1);
+  EXPECT_EQ(platform.IndexOf("open-executable relative/prog"), -1);
+  EXPECT_EQ(platform.exec_what, "executable /usr/bin/prog");
+  EXPECT_NE(platform.IndexOf("exec 6 /usr/bin/prog"), -1) << platform.calls().back();
+}
+
+TEST(LauncherPathTest, NotFoundAnywhereIs127AndNotExecutableIs126) {
+  Manifest m = Basic();
+  m.program = "prog";
+  m.env_set = {"PATH=/a:/b"};
+  FakePlatform missing;
+  missing.FailAt("open-executable /a/prog", ENOENT);
+  missing.FailAt("open-executable /b/prog", ENOENT);
+  LaunchFailure failure;
+  Launch(m, missing, failure);
+  EXPECT_FALSE(missing.executed);
+  EXPECT_EQ(ExitStatusFor(failure), 127);
+  FakePlatform denied;
+  denied.FailAt("open-executable /a/prog", EACCES);
+  denied.FailAt("open-executable /b/prog", ENOENT);
+  Launch(m, denied, failure);
+  EXPECT_EQ(ExitStatusFor(failure), 126);
+}
+
+}  // namespace
+}  // namespace stockade::launch

@@ -161,6 +161,32 @@ Expected<PreparedLaunch> Prepare(const Manifest& manifest, Platform& platform,
   }
   for (const std::string& assignment : m.env_set) set(assignment);
 
+  // The program's candidate paths: a name without '/' is looked up in the final PATH (or
+  // execvp(3)'s default), as the shell would; Run opens the first that exists.
+  if (m.program.find('/') != std::string::npos) {
+    launch.program_candidates_.push_back(m.program);
+  } else {
+    std::string path = "/bin:/usr/bin";
+    for (const std::string& assignment : env) {
+      if (NameOf(assignment) == "PATH") path = assignment.substr(5);
+    }
+    size_t start = 0;
+    while (start <= path.size()) {
+      size_t colon = path.find(':', start);
+      if (colon == std::string::npos) colon = path.size();
+      std::string dir = path.substr(start, colon - start);
+      // Relative PATH entries would be looked up from the working directory; a sandbox
+      // launcher refuses to guess and skips them.
+      if (!dir.empty() && dir[0] == '/') {
+        launch.program_candidates_.push_back(dir + (dir.back() == '/' ? "" : "/") + m.program);
+      }
+      start = colon + 1;
+    }
+    if (launch.program_candidates_.empty()) {
+      return Error(ErrorCode::kNotFound, "'" + m.program + "': no absolute directory in PATH");
+    }
+  }
+
   // Descriptor layout: kept standard descriptors and preopens at their numbers; the
   // interpreter's descriptors right after the highest of them.
   std::set<int> numbers(m.keep.begin(), m.keep.end());
@@ -234,7 +260,17 @@ LaunchFailure Run(PreparedLaunch& launch, Platform& platform) noexcept {
   }
 
   // 2. The program, and what its run-time linker needs in capability mode.
-  const int program = platform.OpenExecutable(m.program.c_str());
+  int program = -ENOENT;
+  for (const std::string& candidate : launch.program_candidates_) {
+    const int fd = platform.OpenExecutable(candidate.c_str());
+    if (fd >= 0) {
+      program = fd;
+      launch.program_path_ = candidate.c_str();
+      break;
+    }
+    // As execvp(3): a candidate that exists but cannot be executed is remembered.
+    if (program == -ENOENT || fd == -EACCES) program = fd;
+  }
   if (program < 0) return {Step::kOpenProgram, -1, -program};
   bool via_interpreter = false;
   int exec_fd = program;
@@ -358,7 +394,7 @@ LaunchFailure Run(PreparedLaunch& launch, Platform& platform) noexcept {
   const int error = via_interpreter
                         ? platform.Exec(exec_fd, m.interpreter.c_str(), launch.interp_argv_.data(),
                                         launch.interp_envp_.data())
-                        : platform.Exec(exec_fd, m.program.c_str(), launch.direct_argv_.data(),
+                        : platform.Exec(exec_fd, launch.program_path_, launch.direct_argv_.data(),
                                         launch.direct_envp_.data());
   return {Step::kExec, -1, error ? error : EINVAL};
 }

@@ -88,7 +88,9 @@ class PreparedLaunch {
   std::vector<int> keep_;     // final descriptor set, sorted; scratch space for Run
   std::vector<int> sources_;  // scratch: the descriptor each placement comes from
   std::vector<int> targets_;  // scratch: where it goes
-  RightSet program_rights_;   // the interpreter's descriptors, in capability mode
+  std::vector<std::string> program_candidates_;  // absolute paths to try, in order
+  const char* program_path_ = nullptr;           // the candidate Run opened
+  RightSet program_rights_;  // the interpreter's descriptors, in capability mode
   RightSet library_rights_;
 };
 
