@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The sandbox plan: everything linux-sim will do for one run, computed in the parent from the
+// checked policy and the host facts, before any process is created. The child only executes it:
+// every path, string and BPF instruction is already here, so the child neither allocates nor
+// decides.
+
+#ifndef STOCKADE_LINUX_SIM_PLAN_H_
+#define STOCKADE_LINUX_SIM_PLAN_H_
+
+#include <linux/filter.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "stockade/launch/manifest.h"
+#include "stockade/policy/ir.h"
+
+namespace stockade::linux_sim {
+
+// Where a step comes from, for error reports: "filesystem.mounts (policy.yaml:31:7)".
+struct Origin {
+  std::string clause;
+  policy::SourceSpan span;
+};
+
+// One filesystem operation of the child, in order. Paths are as the child sees them before
+// pivot_root: the new root is assembled under the staging directory.
+struct FsStep {
+  enum class Kind : uint8_t {
+    kMakePrivate,  // mount(NULL, "/", NULL, MS_REC | MS_PRIVATE): nothing propagates to the host
+    kTmpfs,        // mount("tmpfs", target, "tmpfs", flags, data)
+    kBind,         // mount(source, target, NULL, MS_BIND | MS_REC)
+    kSetAttr,      // mount_setattr(target, AT_RECURSIVE, {attr_set = flags}): read-only etc.
+    kOverlay,      // mount("overlay", target, "overlay", flags, data)
+    kProc,         // mount("proc", target, "proc", flags, data)
+    kMkdir,        // mkdir(target, mode); an existing directory is fine
+    kTouch,        // create an empty regular file (a bind target for a device node)
+    kSymlink,      // symlink(source, target)
+    kPivotRoot,    // pivot_root into target; the old root is detached
+  };
+  Kind kind = Kind::kMkdir;
+  std::string source;
+  std::string target;
+  std::string data;
+  uint64_t flags = 0;
+  uint32_t mode = 0755;
+  Origin origin;
+};
+
+// A capability set, as numbers (linux/capability.h), applied with libcap-ng.
+struct CapsPlan {
+  std::vector<int> keep;  // kept in the bounding, permitted, effective and inheritable sets
+  bool ambient = false;   // also raise them as ambient (a non-root program keeps them)
+  std::vector<std::string> reasons;  // one line per kept capability, for explain and docs
+};
+
+struct LandlockFsRule {
+  std::string path;  // inside the sandbox (after pivot_root)
+  uint64_t access = 0;
+};
+
+struct LandlockPlan {
+  bool enabled = false;
+  int abi = 0;  // the ABI the rules were computed for
+  uint64_t handled_fs = 0;
+  uint64_t handled_net = 0;
+  uint64_t scoped = 0;
+  std::vector<LandlockFsRule> fs_rules;
+  std::vector<std::pair<uint16_t, uint64_t>> net_rules;  // (port, access)
+};
+
+// A syscall rule as the filters and the supervisor apply it (see seccomp.h).
+struct FilterRule {
+  int number = -1;
+  std::string name;
+  policy::Action action;
+  std::vector<policy::ArgCondition> conditions;  // all must hold; empty: always
+  Origin origin;      // the policy clause, or the linux-sim rule ("children.max", "sysvshm")
+  std::string where;  // "policy.yaml:31:7", filled when compiled
+};
+
+// The syscall decision for Linux: the first matching deny rule's action, else allow when an
+// allow rule matches, else the default. The policy's rules and linux-sim's own are merged and
+// normalised per syscall.
+struct FilterModel {
+  policy::Action default_action;
+  Origin default_origin;
+  std::string default_where;
+  std::vector<FilterRule> deny;
+  std::vector<FilterRule> allow;
+  bool exec_once = false;         // the launcher's own exec passes once, later ones are decided
+  policy::Action unknown_action;  // numbers above libseccomp's table
+  // Syscalls the kernel filters cannot decide on their own without mixing actions for one
+  // syscall (libseccomp has no defined semantics for that): explicit 'kill' denies, several
+  // deny actions, execve/execveat under exec_once. Their calls go to the supervisor, which
+  // applies this model to the registers the notification carries.
+  std::vector<int> supervised;
+};
+
+struct SeccompPlan {
+  bool enabled = false;
+  // Installed in order: the allow filter (with the user-notification listener when
+  // `listener`), then the deny filter. The kernel applies the most restrictive result.
+  std::vector<std::vector<sock_filter>> programs;
+  bool listener = false;
+  FilterModel model;  // the supervisor's decision table (strings only, no parsed policy)
+};
+
+struct RlimitStep {
+  int resource = 0;  // RLIMIT_*
+  uint64_t soft = 0;
+  uint64_t hard = 0;
+  Origin origin;
+};
+
+struct CgroupSetting {
+  std::string controller;  // "memory", "pids", "cpu"
+  std::string file;        // "memory.limit_in_bytes"
+  std::string value;
+  Origin origin;
+};
+
+struct LimitsPlan {
+  std::vector<RlimitStep> rlimits;
+  std::vector<CgroupSetting> cgroup;
+  std::vector<std::pair<std::string, std::string>> ipc_sysctls;  // /proc/sys/kernel/shmmax...
+  std::optional<uint64_t> wallclock_ms;  // the supervisor kills the sandbox after it
+  Origin wallclock_origin;
+};
+
+struct NetworkPlan {
+  enum class Mode : uint8_t { kHost, kLoopbackOnly, kVeth };
+  Mode mode = Mode::kLoopbackOnly;
+  std::vector<policy::Cidr> addresses;  // the sandbox's end
+  std::optional<policy::Cidr> gateway;  // the host's end
+  std::string nft_ruleset;              // egress rules, loaded into the sandbox's namespace
+};
+
+struct UserNamespacePlan {
+  bool enabled = false;  // unprivileged mode: a user namespace maps the caller's ids
+  uid_t inside_uid = 0;
+  gid_t inside_gid = 0;
+  uid_t outside_uid = 0;
+  gid_t outside_gid = 0;
+};
+
+struct SandboxPlan {
+  std::string name;  // the policy's name
+  std::string hostname;
+  uint64_t clone_flags = 0;  // CLONE_NEW*
+  UserNamespacePlan userns;
+  std::string staging;  // mount point of the new root inside the child's mount namespace
+  std::vector<FsStep> fs;
+  CapsPlan caps;
+  LandlockPlan landlock;
+  SeccompPlan seccomp;
+  LimitsPlan limits;
+  NetworkPlan network;
+  launch::Manifest manifest;
+  uid_t uid = 65534;  // the program's identity, resolved on the host
+  gid_t gid = 65534;
+  bool core_dumps = false;
+};
+
+}  // namespace stockade::linux_sim
+
+#endif  // STOCKADE_LINUX_SIM_PLAN_H_
