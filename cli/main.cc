@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "run_command.h"
 #include "stockade/policy/check.h"
 #include "stockade/policy/describe.h"
 #include "stockade/policy/render.h"
@@ -169,6 +170,20 @@ int main(int argc, char** argv) {
   explain_cmd->add_option("--color", explain.color, "Colour diagnostics")
       ->check(CLI::IsMember({"auto", "always", "never"}));
 
+  stockade::cli::RunArgs run;
+  CLI::App* run_cmd = app.add_subcommand(
+      "run",
+      "Run a program confined by a policy (linux-sim): stockade run POLICY -- PROGRAM ARGS...");
+  run_cmd->add_option("POLICY", run.policy, "Policy file")->required();
+  run_cmd->add_option("COMMAND", run.command, "The program and its arguments, after '--'");
+  run_cmd->add_flag("--strict", run.strict, "Refuse even accepted approximations");
+  run_cmd->add_flag("--trace-setup", run.trace_setup, "Print the time each setup step took");
+  run_cmd->add_option("--report", run.report, "How to report a failure or the timings")
+      ->check(CLI::IsMember({"text", "json"}));
+  run_cmd->add_option("--color", run.color, "Colour diagnostics")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  run_cmd->positionals_at_end();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -178,5 +193,10 @@ int main(int argc, char** argv) {
   }
   if (check_cmd->parsed()) return RunCheck(check);
   if (explain_cmd->parsed()) return RunExplain(explain);
+  if (run_cmd->parsed()) {
+    // CLI11 hands the '--' separator over with the positionals; it is not part of the command.
+    if (!run.command.empty() && run.command.front() == "--") run.command.erase(run.command.begin());
+    return stockade::cli::RunCommand(run);
+  }
   return kExitUsage;
 }

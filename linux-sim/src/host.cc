@@ -4,7 +4,6 @@
 #include "stockade/linux_sim/host.h"
 
 #include <linux/capability.h>
-#include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -111,8 +110,8 @@ HostFacts ProbeHost() {
   facts.cap_sys_admin = HasCapability(CAP_SYS_ADMIN);
   facts.cap_net_admin = HasCapability(CAP_NET_ADMIN);
 
-  const long abi =
-      syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
+  const long abi = syscall(SYS_landlock_create_ruleset, nullptr, 0,
+                           1u << 0 /* LANDLOCK_CREATE_RULESET_VERSION */);
   facts.landlock_abi = abi > 0 ? static_cast<int>(abi) : 0;
 
   // seccomp(SECCOMP_GET_ACTION_AVAIL) answers without installing anything.

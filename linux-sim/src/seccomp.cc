@@ -482,8 +482,39 @@ Expected<SeccompPlan> CompileSeccomp(FilterModel model, const policy::SourceSet&
   SeccompPlan plan;
   plan.enabled = true;
   const uint32_t default_action = LibseccompAction(model.default_action, options);
+  plan.listener =
+      options.notify_kills && (default_action == SCMP_ACT_NOTIFY || !model.supervised.empty());
+  if (plan.listener && !model.exec_once) {
+    // The launcher's own execve must reach the supervisor, which fetches the listener while
+    // the launcher waits there; the program's later ones are decided by the model.
+    model.exec_once = true;
+    for (const char* name : {"execve", "execveat"}) model.supervised.push_back(Number(name));
+    std::sort(model.supervised.begin(), model.supervised.end());
+    model.supervised.erase(std::unique(model.supervised.begin(), model.supervised.end()),
+                           model.supervised.end());
+  }
 
-  // 1. The allow filter.
+  // The deny filter first: its default allows, so the launcher can still report a failure to
+  // install the second one.
+  STOCKADE_ASSIGN_OR_RETURN(Context deny_filter, Context::Create(SCMP_ACT_ALLOW));
+  for (const FilterRule& rule : model.deny) {
+    if (Contains(model.supervised, rule.number)) continue;
+    STOCKADE_RETURN_IF_ERROR(deny_filter.Add(rule, LibseccompAction(rule.action, options)));
+  }
+  const uint32_t unknown = LibseccompAction(model.unknown_action, options);
+  if (unknown != default_action) {
+    for (int number = policy::kLinuxHighestKnownSyscall + 1; number <= kHighestGuardedSyscall;
+         ++number) {
+      STOCKADE_RETURN_IF_ERROR(deny_filter.Add(
+          {number, std::to_string(number), {}, {}, {}, "(unknown number)"}, unknown));
+    }
+  }
+  if (deny_filter.rules() > 0) {
+    STOCKADE_ASSIGN_OR_RETURN(std::vector<sock_filter> deny_program, deny_filter.Export());
+    plan.programs.push_back(std::move(deny_program));
+  }
+
+  // The allow filter last; it carries the notification listener.
   STOCKADE_ASSIGN_OR_RETURN(Context allow_filter, Context::Create(default_action));
   if (default_action != SCMP_ACT_ALLOW) {
     for (const std::vector<FilterRule>* rules : {&model.allow, &model.deny}) {
@@ -502,28 +533,9 @@ Expected<SeccompPlan> CompileSeccomp(FilterModel model, const policy::SourceSet&
       STOCKADE_RETURN_IF_ERROR(allow_filter.Add(rule, SCMP_ACT_NOTIFY));
     }
   }
-  plan.listener =
-      options.notify_kills && (default_action == SCMP_ACT_NOTIFY || !model.supervised.empty());
-  STOCKADE_ASSIGN_OR_RETURN(std::vector<sock_filter> allow_program, allow_filter.Export());
-  plan.programs.push_back(std::move(allow_program));
-
-  // 2. The deny filter.
-  STOCKADE_ASSIGN_OR_RETURN(Context deny_filter, Context::Create(SCMP_ACT_ALLOW));
-  for (const FilterRule& rule : model.deny) {
-    if (Contains(model.supervised, rule.number)) continue;
-    STOCKADE_RETURN_IF_ERROR(deny_filter.Add(rule, LibseccompAction(rule.action, options)));
-  }
-  const uint32_t unknown = LibseccompAction(model.unknown_action, options);
-  if (unknown != default_action) {
-    for (int number = policy::kLinuxHighestKnownSyscall + 1; number <= kHighestGuardedSyscall;
-         ++number) {
-      STOCKADE_RETURN_IF_ERROR(deny_filter.Add(
-          {number, std::to_string(number), {}, {}, {}, "(unknown number)"}, unknown));
-    }
-  }
-  if (deny_filter.rules() > 0) {
-    STOCKADE_ASSIGN_OR_RETURN(std::vector<sock_filter> deny_program, deny_filter.Export());
-    plan.programs.push_back(std::move(deny_program));
+  if (allow_filter.rules() > 0 || default_action != SCMP_ACT_ALLOW) {
+    STOCKADE_ASSIGN_OR_RETURN(std::vector<sock_filter> allow_program, allow_filter.Export());
+    plan.programs.push_back(std::move(allow_program));
   }
   plan.model = std::move(model);
   return plan;

@@ -47,6 +47,7 @@ struct FsStep {
   std::string data;
   uint64_t flags = 0;
   uint32_t mode = 0755;
+  bool recursive = true;  // kSetAttr: also every mount beneath the target
   Origin origin;
 };
 

@@ -45,12 +45,14 @@ const FilterRule* DecidingRule(const FilterModel& model, int number, const uint6
 
 // Compiles the model with libseccomp into two stacked programs whose rules, per syscall, all
 // share one action (libseccomp defines no semantics for mixed actions on one syscall, and in
-// 2.5.4 an unconditional allow silently swallows a conditional deny):
-//   1. the allow filter: the default action; ALLOW for every allow rule and for every deny rule
+// 2.5.4 an unconditional allow silently swallows a conditional deny). In installation order:
+//   1. the deny filter: default ALLOW; each unsupervised deny rule with its action; ENOSYS for
+//      numbers above libseccomp's table when the default allows;
+//   2. the allow filter: the default action; ALLOW for every allow rule and for every deny rule
 //      (so that its default never hides a deny); SECCOMP_RET_USER_NOTIF for supervised
-//      syscalls; it carries the notification listener;
-//   2. the deny filter: default ALLOW; each unsupervised deny rule with its action; ENOSYS for
-//      numbers above libseccomp's table when the default allows.
+//      syscalls; it carries the notification listener. Whenever there is a listener, execve and
+//      execveat are supervised: the launcher waits in its execve until the supervisor holds
+//      the listener.
 // The kernel runs both and applies the most restrictive result, which equals the model.
 // Native x86_64 only: another architecture and x32 numbers are killed. Fails when libseccomp
 // refuses a rule or a program exceeds kMaxBpfInstructions (kResourceExhausted).

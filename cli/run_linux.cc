@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// `stockade run` on Linux: check, assess, plan, run (linux-sim).
+
+#include <unistd.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "run_command.h"
+#include "stockade/enforce/fidelity.h"
+#include "stockade/linux_sim/host.h"
+#include "stockade/linux_sim/planner.h"
+#include "stockade/linux_sim/sandbox.h"
+#include "stockade/policy/check.h"
+#include "stockade/policy/render.h"
+
+namespace stockade::cli {
+namespace {
+
+constexpr int kExitSetupFailed = 125;
+
+// Every failure before exec: the kind on stderr (and in JSON with --report json), exit 125.
+int Refuse(const RunArgs& args, const std::string& kind, const std::string& message) {
+  if (args.report == "json") {
+    nlohmann::ordered_json report;
+    report["outcome"] = kind;
+    report["exit_code"] = kExitSetupFailed;
+    report["message"] = message;
+    std::cerr << report.dump() << "\n";
+  } else {
+    std::cerr << "stockade: error[" << kind << "]: " << message << "\n";
+  }
+  return kExitSetupFailed;
+}
+
+}  // namespace
+
+int RunCommand(const RunArgs& args) {
+  policy::SourceSet sources;
+  policy::Diagnostics diags;
+  policy::TextStyle style;
+  style.color = args.color == "always" ||
+                (args.color == "auto" && isatty(STDERR_FILENO) && !std::getenv("NO_COLOR"));
+  auto checked = policy::CheckFile(args.policy, sources, diags);
+  if (!checked) return Refuse(args, "policy-unreadable", checked.error().message());
+  if (!checked->has_value()) {
+    std::cerr << policy::RenderText(diags, sources, style);
+    return Refuse(args, "policy-invalid", "'" + args.policy + "' has errors (shown above)");
+  }
+  const policy::Policy& policy = **checked;
+
+  const linux_sim::HostFacts host = linux_sim::ProbeHost();
+  const enforce::Assessment assessment = linux_sim::Assess(policy, host);
+  policy::Diagnostics refusals;
+  if (!enforce::CheckEnforceable(assessment, policy, args.strict, refusals)) {
+    std::cerr << policy::RenderText(refusals, sources, style);
+    return Refuse(args, "not-enforceable",
+                  "linux-sim cannot enforce this policy exactly on this host (see above)");
+  }
+
+  linux_sim::PlanOptions plan_options;
+  plan_options.command = args.command;
+  auto plan = linux_sim::PlanSandbox(policy, sources, host, plan_options);
+  if (!plan) return Refuse(args, "setup-failed", plan.error().message());
+
+  linux_sim::RunOptions run_options;
+  run_options.trace_setup = args.trace_setup;
+  auto result = linux_sim::RunSandbox(*plan, run_options);
+  if (!result) return Refuse(args, "setup-failed", result.error().message());
+
+  if (args.report == "json") {
+    nlohmann::ordered_json report;
+    report["outcome"] = result->kind;
+    report["exit_code"] = result->exit_code;
+    if (!result->message.empty()) report["message"] = result->message;
+    for (const auto& [step, ns] : result->timings) {
+      report["timings"].push_back({{"step", step}, {"microseconds", ns / 1000.0}});
+    }
+    std::cerr << report.dump() << "\n";
+  } else {
+    if (!result->message.empty()) {
+      std::cerr << "stockade: "
+                << (result->outcome == linux_sim::RunResult::Outcome::kSetupFailed
+                        ? "error[" + result->kind + "]: "
+                        : "")
+                << result->message << "\n";
+    }
+    if (args.trace_setup) {
+      uint64_t total = 0;
+      for (const auto& [step, ns] : result->timings) {
+        std::fprintf(stderr, "stockade: setup %-24s %9.1f us\n", step.c_str(), ns / 1000.0);
+        total += ns;
+      }
+      std::fprintf(stderr, "stockade: setup %-24s %9.1f us\n", "total", total / 1000.0);
+    }
+  }
+  return result->exit_code;
+}
+
+}  // namespace stockade::cli

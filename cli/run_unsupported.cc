@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// `stockade run` on systems without a run backend: refuse, never pretend.
+
+#include <iostream>
+
+#include "run_command.h"
+
+namespace stockade::cli {
+
+int RunCommand(const RunArgs&) {
+  std::cerr << "stockade: error[unsupported]: 'run' needs the linux-sim backend, which this build "
+               "does not have; on FreeBSD use 'stockade compile --target freebsd'\n";
+  return 125;
+}
+
+}  // namespace stockade::cli

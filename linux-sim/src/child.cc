@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// C (the namespace init) and G (the program) of a linux-sim sandbox, and SimPlatform. All of it
+// runs between clone and exec: no allocation, no exceptions; failures become Messages.
+
+#include "child.h"
+
+#include <cap-ng.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/mount.h>
+#include <linux/seccomp.h>
+#include <net/if.h>
+#include <pwd.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <vector>
+
+#include "landlock_abi.h"
+
+namespace stockade::linux_sim::detail {
+namespace {
+
+[[noreturn]] void Fail(const ChildArgs& args, Step step, int32_t index, int error) noexcept {
+  Message message{};
+  message.type = MessageType::kSetupFailed;
+  message.step = step;
+  message.index = index;
+  message.error = error;
+  Report(args.report_fd, message);
+  _exit(launch::kExitSetupFailed);
+}
+
+int WriteFile(const char* path, const char* value) noexcept {
+  const int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  const size_t length = strlen(value);
+  const ssize_t written = write(fd, value, length);
+  const int error = written == static_cast<ssize_t>(length) ? 0 : (written < 0 ? errno : EIO);
+  close(fd);
+  return error;
+}
+
+int RunFsStep(const FsStep& step) noexcept {
+  const char* target = step.target.c_str();
+  switch (step.kind) {
+    case FsStep::Kind::kMakePrivate:
+      return mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 ? 0 : errno;
+    case FsStep::Kind::kTmpfs:
+      return mount("tmpfs", target, "tmpfs", step.flags, step.data.c_str()) == 0 ? 0 : errno;
+    case FsStep::Kind::kBind:
+      return mount(step.source.c_str(), target, nullptr, MS_BIND | MS_REC, nullptr) == 0 ? 0
+                                                                                         : errno;
+    case FsStep::Kind::kSetAttr: {
+      // mount_setattr(2) with AT_RECURSIVE makes a bind mount and everything beneath it
+      // read-only in one call; a MS_REMOUNT would leave submounts writable.
+      struct mount_attr attr {};
+      attr.attr_set = step.flags;
+      return syscall(SYS_mount_setattr, AT_FDCWD, target, step.recursive ? AT_RECURSIVE : 0, &attr,
+                     sizeof(attr)) == 0
+                 ? 0
+                 : errno;
+    }
+    case FsStep::Kind::kOverlay:
+      return mount("overlay", target, "overlay", step.flags, step.data.c_str()) == 0 ? 0 : errno;
+    case FsStep::Kind::kProc:
+      return mount("proc", target, "proc", step.flags,
+                   step.data.empty() ? nullptr : step.data.c_str()) == 0
+                 ? 0
+                 : errno;
+    case FsStep::Kind::kMkdir:
+      if (mkdir(target, step.mode) == 0 || errno == EEXIST) return 0;
+      return errno;
+    case FsStep::Kind::kTouch: {
+      const int fd = open(target, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+      if (fd < 0) return errno;
+      close(fd);
+      return 0;
+    }
+    case FsStep::Kind::kSymlink:
+      return symlink(step.source.c_str(), target) == 0 ? 0 : errno;
+    case FsStep::Kind::kPivotRoot:
+      // pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves
+      // only the new root (pivot_root(2), "pivot_root(".", ".")").
+      if (chdir(target) != 0) return errno;
+      if (syscall(SYS_pivot_root, ".", ".") != 0) return errno;
+      if (umount2(".", MNT_DETACH) != 0) return errno;
+      return chdir("/") == 0 ? 0 : errno;
+  }
+  return EINVAL;
+}
+
+int LoopbackUp() noexcept {
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  struct ifreq request {};
+  memcpy(request.ifr_name, "lo", 3);
+  int error = 0;
+  if (ioctl(fd, SIOCGIFFLAGS, &request) != 0) {
+    error = errno;
+  } else {
+    request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP);
+    if (ioctl(fd, SIOCSIFFLAGS, &request) != 0) error = errno;
+  }
+  close(fd);
+  return error;
+}
+
+[[noreturn]] void RunProgram(const ChildArgs& args) noexcept {
+  const SandboxPlan& plan = *args.plan;
+  sigprocmask(SIG_SETMASK, &args.original_mask, nullptr);
+  // A new session without a controlling terminal: TIOCSTI and job control cannot reach the
+  // caller's terminal (the kernel refuses TIOCSTI on a tty that is not the caller's ctty).
+  if (setsid() < 0) Fail(args, Step::kNewSession, 0, errno);
+  Trace(args.trace, Step::kNewSession, 0);
+  for (size_t i = 0; i < plan.limits.rlimits.size(); ++i) {
+    const RlimitStep& r = plan.limits.rlimits[i];
+    const struct rlimit value { r.soft, r.hard };
+    if (setrlimit(r.resource, &value) != 0)
+      Fail(args, Step::kRlimit, static_cast<int32_t>(i), errno);
+  }
+  Trace(args.trace, Step::kRlimit, 0);
+  // Before Landlock and seccomp (both need it), and so that no execve can raise privileges.
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) Fail(args, Step::kNoNewPrivs, 0, errno);
+  SimPlatform platform(args.plan, args.report_fd);
+  const launch::LaunchFailure failure = launch::Run(*args.launch, platform);
+  Message message{};
+  message.type = MessageType::kLaunchFailed;
+  message.step = Step::kLaunch;
+  message.launch_step = failure.step;
+  message.index = failure.fd;
+  message.error = failure.error_number;
+  Report(args.report_fd, message);
+  _exit(launch::ExitStatusFor(failure));
+}
+
+}  // namespace
+
+const char* StepName(Step step) {
+  switch (step) {
+    case Step::kWaitForParent:
+      return "wait-for-parent";
+    case Step::kHostname:
+      return "hostname";
+    case Step::kFs:
+      return "filesystem";
+    case Step::kLoopback:
+      return "loopback";
+    case Step::kNetwork:
+      return "network";
+    case Step::kIpcSysctl:
+      return "ipc-limits";
+    case Step::kFork:
+      return "fork";
+    case Step::kNewSession:
+      return "new-session";
+    case Step::kRlimit:
+      return "rlimits";
+    case Step::kNoNewPrivs:
+      return "no-new-privs";
+    case Step::kCapabilities:
+      return "capabilities";
+    case Step::kLandlock:
+      return "landlock";
+    case Step::kSeccomp:
+      return "seccomp";
+    case Step::kLaunch:
+      return "launch";
+  }
+  return "unknown";
+}
+
+void Trace(TracePage* trace, Step step, int32_t index, launch::Step launch_step) noexcept {
+  if (!trace) return;
+  const uint32_t slot = trace->count.fetch_add(1, std::memory_order_relaxed);
+  if (slot >= TracePage::kCapacity) return;
+  struct timespec now {};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  trace->entries[slot] = {
+      step, launch_step, index,
+      static_cast<uint64_t>(now.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(now.tv_nsec)};
+}
+
+void Report(int report_fd, const Message& message, int fd_to_pass) noexcept {
+  struct iovec iov {
+    const_cast<Message*>(&message), sizeof(message)
+  };
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr header {};
+  header.msg_iov = &iov;
+  header.msg_iovlen = 1;
+  if (fd_to_pass >= 0) {
+    header.msg_control = control;
+    header.msg_controllen = sizeof(control);
+    struct cmsghdr* cmsg = CMSG_FIRSTHDR(&header);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cmsg), &fd_to_pass, sizeof(int));
+  }
+  while (sendmsg(report_fd, &header, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+  }
+}
+
+[[noreturn]] void RunInit(const ChildArgs& args) noexcept {
+  const SandboxPlan& plan = *args.plan;
+  // If P dies, C dies, and with it the whole PID namespace. The byte from P (below) closes the
+  // race where P died before this prctl.
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  char go = 0;
+  ssize_t got;
+  do {
+    got = read(args.go_fd, &go, 1);
+  } while (got < 0 && errno == EINTR);
+  if (got != 1 || go != 'g') _exit(launch::kExitSetupFailed);
+  close(args.go_fd);
+  Trace(args.trace, Step::kWaitForParent, 0);
+
+  if (!plan.hostname.empty() && (plan.clone_flags & CLONE_NEWUTS)) {
+    if (sethostname(plan.hostname.data(), plan.hostname.size()) != 0) {
+      Fail(args, Step::kHostname, 0, errno);
+    }
+  }
+  Trace(args.trace, Step::kHostname, 0);
+  for (size_t i = 0; i < plan.fs.size(); ++i) {
+    if (int error = RunFsStep(plan.fs[i])) Fail(args, Step::kFs, static_cast<int32_t>(i), error);
+  }
+  Trace(args.trace, Step::kFs, static_cast<int32_t>(plan.fs.size()));
+  if (plan.clone_flags & CLONE_NEWNET) {
+    if (int error = LoopbackUp()) Fail(args, Step::kLoopback, 0, error);
+    Trace(args.trace, Step::kLoopback, 0);
+  }
+  for (size_t i = 0; i < plan.limits.ipc_sysctls.size(); ++i) {
+    const auto& [path, value] = plan.limits.ipc_sysctls[i];
+    if (int error = WriteFile(path.c_str(), value.c_str())) {
+      Fail(args, Step::kIpcSysctl, static_cast<int32_t>(i), error);
+    }
+  }
+
+  const pid_t program = fork();
+  if (program < 0) Fail(args, Step::kFork, 0, errno);
+  if (program == 0) RunProgram(args);
+  Trace(args.trace, Step::kFork, 0);
+
+  // P supervises the program through a pidfd: signals, and fetching the seccomp listener.
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, program, 0));
+  Message announce{};
+  announce.type = MessageType::kProgramPid;
+  Report(args.report_fd, announce, pidfd);
+  if (pidfd >= 0) close(pidfd);
+  // Nothing of the setup stays open in the init: it only reaps and reports.
+  syscall(SYS_close_range, 0, args.report_fd - 1, 0);
+  syscall(SYS_close_range, args.report_fd + 1, ~0u, 0);
+
+  while (true) {
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid == program) {
+      Message done{};
+      done.type = MessageType::kProgramStatus;
+      done.value = status;
+      Report(args.report_fd, done);
+      _exit(0);  // the kernel now kills whatever is left in the namespace
+    }
+    if (pid < 0 && errno != EINTR) _exit(0);
+  }
+}
+
+// ---- SimPlatform ---------------------------------------------------------------------------
+
+Expected<launch::Identity> SimPlatform::ResolveIdentity(const std::string& user,
+                                                        const std::string& group) {
+  launch::Identity id;
+  std::vector<char> buffer(16384);
+  auto numeric = [](const std::string& text, uint32_t& out) {
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc() && ptr == text.data() + text.size();
+  };
+  uint32_t number = 0;
+  bool have_primary_group = false;
+  if (numeric(user, number)) {
+    id.uid = number;
+  } else {
+    struct passwd entry {};
+    struct passwd* found = nullptr;
+    getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found);
+    if (!found) {
+      return Error(ErrorCode::kNotFound, "user '" + user + "' does not exist on this host");
+    }
+    id.uid = found->pw_uid;
+    id.gid = found->pw_gid;
+    have_primary_group = true;
+  }
+  if (!group.empty()) {
+    if (numeric(group, number)) {
+      id.gid = number;
+    } else {
+      struct group entry {};
+      struct group* found = nullptr;
+      getgrnam_r(group.c_str(), &entry, buffer.data(), buffer.size(), &found);
+      if (!found) {
+        return Error(ErrorCode::kNotFound, "group '" + group + "' does not exist on this host");
+      }
+      id.gid = found->gr_gid;
+    }
+  } else if (!have_primary_group) {
+    // A bare uid without a passwd entry gets the group of the same number.
+    struct passwd entry {};
+    struct passwd* found = nullptr;
+    getpwuid_r(id.uid, &entry, buffer.data(), buffer.size(), &found);
+    id.gid = found ? found->pw_gid : id.uid;
+  }
+  return id;
+}
+
+int SimPlatform::Open(const char* path, uint32_t flags, uint32_t mode) noexcept {
+  int os = O_CLOEXEC | O_NOCTTY;
+  if ((flags & launch::kRead) && (flags & launch::kWrite)) {
+    os |= O_RDWR;
+  } else if (flags & launch::kWrite) {
+    os |= O_WRONLY;
+  } else {
+    os |= O_RDONLY;
+  }
+  if (flags & launch::kAppend) os |= O_APPEND;
+  if (flags & launch::kCreate) os |= O_CREAT;
+  if (flags & launch::kTruncate) os |= O_TRUNC;
+  if (flags & launch::kExclusive) os |= O_EXCL;
+  if (flags & launch::kDirectory) os |= O_DIRECTORY;
+  if (flags & launch::kNoFollow) os |= O_NOFOLLOW;
+  if (flags & launch::kSync) os |= O_SYNC;
+  if (flags & launch::kNonBlock) os |= O_NONBLOCK;
+  if (flags & launch::kExecOnly) os = O_PATH | O_CLOEXEC | (os & (O_DIRECTORY | O_NOFOLLOW));
+  const int fd = open(path, os, mode);
+  return fd >= 0 ? fd : -errno;
+}
+
+int SimPlatform::OpenExecutable(const char* path) noexcept {
+  // O_PATH: the program is executed by path (execve), the descriptor only proves it exists
+  // now and keeps the launcher's error reporting (126/127) in the core's hands.
+  const int fd = open(path, O_PATH | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    const int error = errno;
+    close(fd);
+    return -error;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    close(fd);
+    return -EACCES;
+  }
+  return fd;
+}
+
+int SimPlatform::IsDynamicExecutable(int fd, bool* dynamic) noexcept {
+  *dynamic = false;
+  // The descriptor may be O_PATH; reopen it for reading through /proc/self/fd.
+  char path[32] = "/proc/self/fd/";
+  auto [end, ec] = std::to_chars(path + 14, path + sizeof(path) - 1, fd);
+  *end = '\0';
+  const int readable = open(path, O_RDONLY | O_CLOEXEC);
+  if (readable < 0) return errno;
+  Elf64_Ehdr header{};
+  int error = 0;
+  if (pread(readable, &header, sizeof(header), 0) != sizeof(header) ||
+      memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 || header.e_ident[EI_CLASS] != ELFCLASS64) {
+    close(readable);
+    return 0;  // not a 64-bit ELF file: no interpreter to worry about
+  }
+  for (uint16_t i = 0; i < header.e_phnum && i < 256; ++i) {
+    Elf64_Phdr program_header{};
+    const off_t offset = static_cast<off_t>(header.e_phoff + i * sizeof(Elf64_Phdr));
+    if (pread(readable, &program_header, sizeof(program_header), offset) !=
+        sizeof(program_header)) {
+      error = EIO;
+      break;
+    }
+    if (program_header.p_type == PT_INTERP) {
+      *dynamic = true;
+      break;
+    }
+  }
+  close(readable);
+  return error;
+}
+
+int SimPlatform::SetIdentity(const launch::Identity& identity) noexcept {
+  // The capability sets of the plan, then the ids. The bounding set is applied first, while we
+  // still hold CAP_SETPCAP; capng_change_id keeps the selected sets across setresuid(2).
+  capng_clear(CAPNG_SELECT_ALL);
+  for (int cap : plan_->caps.keep) {
+    capng_update(CAPNG_ADD,
+                 static_cast<capng_type_t>(CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE |
+                                           CAPNG_BOUNDING_SET),
+                 static_cast<unsigned>(cap));
+    if (plan_->caps.ambient) capng_update(CAPNG_ADD, CAPNG_AMBIENT, static_cast<unsigned>(cap));
+  }
+  if (capng_apply(CAPNG_SELECT_BOUNDS) != 0) return EPERM;
+  // In a user namespace setgroups(2) is denied (/proc/PID/setgroups is "deny"), so there are
+  // no supplementary groups to drop there.
+  const int flags = plan_->userns.enabled ? 0 : CAPNG_DROP_SUPP_GRP;
+  if (capng_change_id(static_cast<int>(identity.uid), static_cast<int>(identity.gid),
+                      static_cast<capng_flags_t>(flags)) != 0) {
+    return errno ? errno : EPERM;
+  }
+  if (plan_->caps.ambient && capng_apply(CAPNG_SELECT_AMBIENT) != 0) return EPERM;
+  // Verify rather than trust: every id must be the target now.
+  uid_t ruid, euid, suid;
+  gid_t rgid, egid, sgid;
+  if (getresuid(&ruid, &euid, &suid) != 0 || getresgid(&rgid, &egid, &sgid) != 0) return errno;
+  if (ruid != identity.uid || euid != identity.uid || suid != identity.uid ||
+      rgid != identity.gid || egid != identity.gid || sgid != identity.gid) {
+    return EPERM;
+  }
+  return 0;
+}
+
+int SimPlatform::ChangeDirectory(const char* path) noexcept { return chdir(path) == 0 ? 0 : errno; }
+
+int SimPlatform::Duplicate(int from, int to, bool cloexec) noexcept {
+  if (from == to) {
+    return fcntl(to, F_SETFD, cloexec ? FD_CLOEXEC : 0) == 0 ? 0 : errno;
+  }
+  return dup3(from, to, cloexec ? O_CLOEXEC : 0) >= 0 ? 0 : errno;
+}
+
+int SimPlatform::DuplicateAbove(int fd, int min) noexcept {
+  const int copy = fcntl(fd, F_DUPFD_CLOEXEC, min);
+  return copy >= 0 ? copy : -errno;
+}
+
+int SimPlatform::Close(int fd) noexcept { return close(fd) == 0 ? 0 : errno; }
+
+int SimPlatform::CloseAllExcept(const int* keep, size_t count) noexcept {
+  // close_range(2) over every gap between kept descriptors; the report socket stays until exec
+  // (it is close-on-exec).
+  unsigned next = 0;
+  size_t i = 0;
+  bool report_done = report_fd_ < 0;
+  while (i < count || !report_done) {
+    int kept;
+    if (!report_done && (i == count || report_fd_ < keep[i])) {
+      kept = report_fd_;
+      report_done = true;
+    } else {
+      kept = keep[i++];
+      if (kept == report_fd_) report_done = true;
+    }
+    if (kept < 0 || static_cast<unsigned>(kept) < next) continue;
+    if (static_cast<unsigned>(kept) > next &&
+        syscall(SYS_close_range, next, static_cast<unsigned>(kept) - 1, 0) != 0) {
+      return errno;
+    }
+    next = static_cast<unsigned>(kept) + 1;
+  }
+  return syscall(SYS_close_range, next, ~0u, 0) == 0 ? 0 : errno;
+}
+
+int SimPlatform::LimitRights(int, const RightSet&) noexcept { return ENOSYS; }
+int SimPlatform::LimitIoctls(int, const uint64_t*, size_t) noexcept { return ENOSYS; }
+int SimPlatform::LimitFcntls(int, uint32_t) noexcept { return ENOSYS; }
+int SimPlatform::EnterCapabilityMode() noexcept { return ENOSYS; }
+
+int SimPlatform::ApplyLandlock() noexcept {
+  const LandlockPlan& l = plan_->landlock;
+  if (!l.enabled) return 0;
+  landlock::RulesetAttr attr{};
+  attr.handled_access_fs = l.handled_fs;
+  attr.handled_access_net = l.handled_net;
+  attr.scoped = l.scoped;
+  const int ruleset = static_cast<int>(
+      syscall(SYS_landlock_create_ruleset, &attr, landlock::RulesetAttrSize(l.abi), 0));
+  if (ruleset < 0) return errno;
+  int error = 0;
+  for (const LandlockFsRule& rule : l.fs_rules) {
+    const int fd = open(rule.path.c_str(), O_PATH | O_CLOEXEC);
+    if (fd < 0) continue;  // a path that is not there grants nothing: dropping it only narrows
+    landlock::PathBeneathAttr beneath{};
+    beneath.allowed_access = rule.access;
+    beneath.parent_fd = fd;
+    if (syscall(SYS_landlock_add_rule, ruleset, landlock::kRulePathBeneath, &beneath, 0) != 0) {
+      error = errno;
+    }
+    close(fd);
+    if (error) break;
+  }
+  for (const auto& [port, access] : l.net_rules) {
+    if (error) break;
+    landlock::NetPortAttr net{};
+    net.allowed_access = access;
+    net.port = port;
+    if (syscall(SYS_landlock_add_rule, ruleset, landlock::kRuleNetPort, &net, 0) != 0)
+      error = errno;
+  }
+  if (!error && syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) error = errno;
+  close(ruleset);
+  return error;
+}
+
+int SimPlatform::InstallFilters() noexcept {
+  const SeccompPlan& s = plan_->seccomp;
+  if (!s.enabled) return 0;
+  const size_t count = s.programs.size();
+  for (size_t i = 0; i < count; ++i) {
+    const bool last = i + 1 == count;
+    if (last && s.listener) {
+      // The listener gets the lowest free descriptor. Tell P which, before the last filter
+      // makes any further syscall subject to the policy; P fetches it with pidfd_getfd(2)
+      // while the launcher waits in its first execve, which always goes to the supervisor.
+      int predicted = 0;
+      while (fcntl(predicted, F_GETFD) >= 0) ++predicted;
+      Message message{};
+      message.type = MessageType::kInstallingFilters;
+      message.step = Step::kSeccomp;
+      message.value = predicted;
+      Report(report_fd_, message);
+    }
+    struct sock_fprog program {};
+    program.len = static_cast<unsigned short>(s.programs[i].size());
+    program.filter = const_cast<sock_filter*>(s.programs[i].data());
+    const unsigned flags = last && s.listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &program) < 0) return errno;
+  }
+  return 0;
+}
+
+int SimPlatform::Exec(int, const char* path, char* const argv[], char* const envp[]) noexcept {
+  if (int error = ApplyLandlock()) return error;
+  if (int error = InstallFilters()) return error;
+  execve(path, argv, envp);
+  return errno;
+}
+
+}  // namespace stockade::linux_sim::detail

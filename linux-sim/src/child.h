@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Internal: the sandbox's child processes (C, the namespace init, and G, the program) and the
+// launcher platform G runs the core with. Everything here runs between fork and exec: no
+// allocation, no exceptions, no logging; failures are reported as Messages.
+
+#ifndef STOCKADE_LINUX_SIM_SRC_CHILD_H_
+#define STOCKADE_LINUX_SIM_SRC_CHILD_H_
+
+#include <signal.h>
+
+#include "protocol.h"
+#include "stockade/launch/launcher.h"
+#include "stockade/launch/platform.h"
+#include "stockade/linux_sim/plan.h"
+
+namespace stockade::linux_sim::detail {
+
+struct ChildArgs {
+  const SandboxPlan* plan = nullptr;
+  launch::PreparedLaunch* launch = nullptr;
+  int go_fd = -1;              // read end: one byte from P when the outside is configured
+  int report_fd = -1;          // our end of the SOCK_SEQPACKET report socket
+  TracePage* trace = nullptr;  // nullptr when tracing is off
+  sigset_t original_mask;      // the signal mask to restore (P blocks what it forwards)
+};
+
+// C: never returns.
+[[noreturn]] void RunInit(const ChildArgs& args) noexcept;
+
+// Sends one message on the report socket (and optionally a descriptor with SCM_RIGHTS).
+void Report(int report_fd, const Message& message, int fd_to_pass = -1) noexcept;
+
+// The launcher platform of linux-sim. The descriptor operations are the plain Linux calls;
+// SetIdentity also sets the capability sets; Exec applies Landlock and the seccomp filters
+// right before execve. Descriptor rights and capability mode are not emulated yet: requesting
+// them fails with ENOSYS (fail closed), and linux-sim's fidelity table refuses such policies
+// before any process starts.
+class SimPlatform : public launch::Platform {
+ public:
+  // `plan` and `report_fd` are only used in the child (G); ResolveIdentity runs in P.
+  SimPlatform(const SandboxPlan* plan, int report_fd) : plan_(plan), report_fd_(report_fd) {}
+
+  Expected<launch::Identity> ResolveIdentity(const std::string& user,
+                                             const std::string& group) override;
+  int Open(const char* path, uint32_t flags, uint32_t mode) noexcept override;
+  int OpenExecutable(const char* path) noexcept override;
+  int IsDynamicExecutable(int fd, bool* dynamic) noexcept override;
+  int SetIdentity(const launch::Identity& identity) noexcept override;
+  int ChangeDirectory(const char* path) noexcept override;
+  int Duplicate(int from, int to, bool cloexec) noexcept override;
+  int DuplicateAbove(int fd, int min) noexcept override;
+  int Close(int fd) noexcept override;
+  int CloseAllExcept(const int* keep, size_t count) noexcept override;
+  int LimitRights(int fd, const RightSet& rights) noexcept override;
+  int LimitIoctls(int fd, const uint64_t* commands, size_t count) noexcept override;
+  int LimitFcntls(int fd, uint32_t mask) noexcept override;
+  int EnterCapabilityMode() noexcept override;
+  int Exec(int fd, const char* path, char* const argv[], char* const envp[]) noexcept override;
+
+ private:
+  int ApplyLandlock() noexcept;
+  int InstallFilters() noexcept;
+
+  const SandboxPlan* plan_;
+  int report_fd_;
+};
+
+// The setup timing helper shared by C and G.
+void Trace(TracePage* trace, Step step, int32_t index,
+           launch::Step launch_step = launch::Step::kExec) noexcept;
+
+}  // namespace stockade::linux_sim::detail
+
+#endif  // STOCKADE_LINUX_SIM_SRC_CHILD_H_
