@@ -25,9 +25,9 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: stockade-launch MANIFEST\n"
-    "Runs the program a stockade launcher manifest describes (written by 'stockade compile\n"
-    "--target freebsd'): opens its descriptors, sets its identity and working directory,\n"
-    "limits Capsicum rights, enters capability mode and executes it in place.\n"
+    "Runs the program a stockade launcher manifest describes: opens its descriptors, sets\n"
+    "its identity and working directory, limits Capsicum rights, enters capability mode and\n"
+    "executes it in place.\n"
     "Exit status: the program's own; 125 when the launch failed before exec; 126 when the\n"
     "program cannot be executed; 127 when it does not exist.\n";
 

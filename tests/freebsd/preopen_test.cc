@@ -244,6 +244,7 @@ with open('note.txt', 'w') as f:
 os.rename('note.txt', '../moved.txt')
 os.chdir('..')
 print(os.stat('moved.txt').st_size, os.path.isdir('/srv/data/made'), os.readlink('link-up'))
+print(os.access('hello.txt', os.R_OK), os.access('nope', os.F_OK), os.path.lexists('link-up'))
 try:
     open('/etc/passwd')
 except PermissionError as e:
@@ -261,6 +262,7 @@ os.rmdir('/srv/data/made')
             "hello through a descriptor\n"
             "/srv/data/made\n"
             "8 True ../outside.txt\n"
+            "True False True\n"
             "refused 1\n");
   // The writes happened in the real directory, and were cleaned up through it too.
   EXPECT_FALSE(fs::exists(data_ / "moved.txt"));
