@@ -209,7 +209,10 @@ int CapsicumPlatform::OpenExecutable(const char* path) noexcept {
 int CapsicumPlatform::IsDynamicExecutable(int fd, bool* dynamic) noexcept {
   *dynamic = false;
   unsigned char ident[EI_NIDENT];
-  const ssize_t n = pread(fd, ident, sizeof(ident), 0);
+  ssize_t n;
+  do {
+    n = pread(fd, ident, sizeof(ident), 0);  // pread(2); a file shorter than this is not ELF
+  } while (n < 0 && errno == EINTR);
   if (n < 0) return errno;
   if (n < static_cast<ssize_t>(sizeof(ident)) || ident[EI_MAG0] != ELFMAG0 ||
       ident[EI_MAG1] != ELFMAG1 || ident[EI_MAG2] != ELFMAG2 || ident[EI_MAG3] != ELFMAG3) {
