@@ -37,6 +37,5 @@ function(stockade_add_test name)
   endif()
   gtest_discover_tests(${name}
     PROPERTIES LABELS "${ARG_LABELS}"
-    ENVIRONMENT "STOCKADE_SOURCE_DIR=${PROJECT_SOURCE_DIR};STOCKADE_BINARY_DIR=${PROJECT_BINARY_DIR}"
     DISCOVERY_TIMEOUT 60)
 endfunction()

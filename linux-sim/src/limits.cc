@@ -151,10 +151,8 @@ Expected<LimitsPlan> PlanLimits(const policy::Policy& policy, const HostFacts& h
         break;
       }
       case Mechanism::kIpcSysctl: {
-        const bool own_namespace = policy.ipc.sysvshm != policy::JailSys::kInherit ||
-                                   policy.ipc.sysvmsg != policy::JailSys::kInherit ||
-                                   policy.ipc.sysvsem != policy::JailSys::kInherit;
-        if (!own_namespace) break;  // reported as not enforced: it would change the host
+        if (!OwnIpcNamespace(policy.ipc))
+          break;  // reported as not enforced: it would change the host
         std::string value = std::to_string(limit.amount);
         if (row->controller == "kernel.shmall") {
           value = std::to_string((limit.amount + 4095) / 4096);
@@ -218,10 +216,7 @@ void AssessLimits(const policy::Policy& policy, const HostFacts& host,
             h = "the " + std::string(row->controller) + " cgroup controller is not available here";
           }
         }
-        if (row->mechanism == Mechanism::kIpcSysctl &&
-            policy.ipc.sysvshm == policy::JailSys::kInherit &&
-            policy.ipc.sysvmsg == policy::JailSys::kInherit &&
-            policy.ipc.sysvsem == policy::JailSys::kInherit) {
+        if (row->mechanism == Mechanism::kIpcSysctl && !OwnIpcNamespace(policy.ipc)) {
           f = Fidelity::kNotEnforced;
           h = "the sandbox shares the host's IPC namespace, whose limits are the host's";
         }

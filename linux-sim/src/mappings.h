@@ -36,6 +36,10 @@ CapsPlan PlanCapabilities(const policy::Policy& policy, uid_t uid);
 // Fidelity of securelevel and each allow.* flag the policy writes.
 void AssessPrivileges(const policy::Policy& policy, std::vector<enforce::ClauseFidelity>& out);
 
+// Whether the sandbox gets a private IPC namespace (planner.cc): when any SysV kind asks for
+// 'new', or none asks for the host's ('inherit').
+bool OwnIpcNamespace(const policy::Ipc& ipc);
+
 // ---- limits: rctl resources -> rlimits, cgroups, sysctls, the supervisor (limits.cc) -------
 
 Expected<LimitsPlan> PlanLimits(const policy::Policy& policy, const HostFacts& host);

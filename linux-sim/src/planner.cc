@@ -205,12 +205,24 @@ class FsPlanner {
   std::vector<FsStep> steps_;
 };
 
+}  // namespace
+
+namespace detail {
+
+// Linux has one IPC namespace for the three SysV kinds. A private one when any kind asks for
+// 'new' (failing closed: 'inherit' then gets the private one too), or when none asks for the
+// host's; 'disable' itself is enforced by the syscall filter either way.
 bool OwnIpcNamespace(const policy::Ipc& ipc) {
-  return ipc.sysvshm != policy::JailSys::kInherit || ipc.sysvmsg != policy::JailSys::kInherit ||
-         ipc.sysvsem != policy::JailSys::kInherit;
+  const policy::JailSys kinds[] = {ipc.sysvshm, ipc.sysvmsg, ipc.sysvsem};
+  bool any_new = false, any_inherit = false;
+  for (policy::JailSys kind : kinds) {
+    any_new = any_new || kind == policy::JailSys::kNew;
+    any_inherit = any_inherit || kind == policy::JailSys::kInherit;
+  }
+  return any_new || !any_inherit;
 }
 
-}  // namespace
+}  // namespace detail
 
 std::string DefaultStaging(const HostFacts& host) {
   if (host.root) return "/run/stockade/root";
@@ -234,7 +246,7 @@ Expected<SandboxPlan> PlanSandbox(const policy::Policy& policy, const policy::So
   plan.gid = identity.gid;
 
   plan.clone_flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWCGROUP;
-  if (OwnIpcNamespace(policy.ipc)) plan.clone_flags |= CLONE_NEWIPC;
+  if (detail::OwnIpcNamespace(policy.ipc)) plan.clone_flags |= CLONE_NEWIPC;
   if (policy.network.mode != policy::Network::Mode::kHost) plan.clone_flags |= CLONE_NEWNET;
   if (!host.root) {
     plan.clone_flags |= CLONE_NEWUSER;
@@ -357,7 +369,7 @@ enforce::Assessment Assess(const policy::Policy& policy, const HostFacts& host) 
         add(id, span, Fidelity::kApproximated,
             "a new IPC namespace: private keys, but unlike FreeBSD the host cannot see the "
             "objects either, and POSIX message queues are private too");
-      } else if (OwnIpcNamespace(policy.ipc)) {
+      } else if (detail::OwnIpcNamespace(policy.ipc)) {
         add(id, span, Fidelity::kApproximated,
             "Linux has one IPC namespace for all three kinds: another kind asks for 'new', so "
             "this one is private too instead of the host's");

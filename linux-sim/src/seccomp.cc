@@ -251,7 +251,9 @@ FilterModel BuildFilterModel(const policy::Policy& policy) {
   } else {
     model.default_action.kind = policy::ActionKind::kAllow;
   }
-  model.default_origin = {"syscalls", filter.span};
+  // Reports point at the default action as written ("default: kill"), or at the clause.
+  model.default_origin = {
+      "syscalls", filter.default_action.span.valid() ? filter.default_action.span : filter.span};
 
   std::vector<FilterRule> deny, allow;
   for (const policy::SyscallRule& rule : filter.deny) {

@@ -14,12 +14,12 @@ namespace stockade::testing {
 
 std::filesystem::path SourceDir() {
   if (const char* dir = std::getenv("STOCKADE_SOURCE_DIR")) return dir;
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+  return STOCKADE_DEFAULT_SOURCE_DIR;
 }
 
 std::filesystem::path BinaryDir() {
   if (const char* dir = std::getenv("STOCKADE_BINARY_DIR")) return dir;
-  return std::filesystem::current_path();
+  return STOCKADE_DEFAULT_BINARY_DIR;
 }
 
 std::optional<std::filesystem::path> ReferenceDir() {

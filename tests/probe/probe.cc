@@ -1,0 +1,508 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// probe: the program enforcement tests run inside a sandbox. One named action per run; prints
+// one line of JSON: {"action":"...","ok":true|false,"errno":N,"error":"EPERM","value":...}.
+// Built static and without sanitizers, so it runs in an empty root under tight filters.
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/resource.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+const char* ErrnoName(int e) {
+  switch (e) {
+    case 0:
+      return "";
+    case EPERM:
+      return "EPERM";
+    case ENOENT:
+      return "ENOENT";
+    case EACCES:
+      return "EACCES";
+    case EAGAIN:
+      return "EAGAIN";
+    case ENOMEM:
+      return "ENOMEM";
+    case EROFS:
+      return "EROFS";
+    case ENOSPC:
+      return "ENOSPC";
+    case ENOSYS:
+      return "ENOSYS";
+    case EAFNOSUPPORT:
+      return "EAFNOSUPPORT";
+    case ENETUNREACH:
+      return "ENETUNREACH";
+    case ECONNREFUSED:
+      return "ECONNREFUSED";
+    case EINVAL:
+      return "EINVAL";
+    case EBADF:
+      return "EBADF";
+    case EEXIST:
+      return "EEXIST";
+    case EXDEV:
+      return "EXDEV";
+    case ESRCH:
+      return "ESRCH";
+    case EMFILE:
+      return "EMFILE";
+    case EFBIG:
+      return "EFBIG";
+    case ENOTTY:
+      return "ENOTTY";
+    case EIO:
+      return "EIO";
+    case EADDRINUSE:
+      return "EADDRINUSE";
+    case EADDRNOTAVAIL:
+      return "EADDRNOTAVAIL";
+    case ETIMEDOUT:
+      return "ETIMEDOUT";
+    case ENODEV:
+      return "ENODEV";
+    default:
+      return "other";
+  }
+}
+
+std::string Escape(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buffer[8];
+      std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
+      out += buffer;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+// Prints the result line and returns the exit status: 0 when the action succeeded.
+int Result(const std::string& action, bool ok, int error, const std::string& value_json = "null") {
+  std::printf("{\"action\":\"%s\",\"ok\":%s,\"errno\":%d,\"error\":\"%s\",\"value\":%s}\n",
+              Escape(action).c_str(), ok ? "true" : "false", ok ? 0 : error,
+              ok ? "" : ErrnoName(error), value_json.c_str());
+  std::fflush(stdout);
+  return ok ? 0 : 1;
+}
+
+int Check(const std::string& action, long rc, const std::string& value = "null") {
+  const int error = errno;
+  return Result(action, rc >= 0, error, value);
+}
+
+std::string Quoted(const std::string& text) { return "\"" + Escape(text) + "\""; }
+
+long Number(const char* text) { return std::strtol(text, nullptr, 0); }
+
+int Family(const std::string& name) {
+  static const std::map<std::string, int> kFamilies = {
+      {"AF_UNIX", AF_UNIX},       {"AF_INET", AF_INET},     {"AF_INET6", AF_INET6},
+      {"AF_NETLINK", AF_NETLINK}, {"AF_PACKET", AF_PACKET}, {"AF_BLUETOOTH", AF_BLUETOOTH},
+      {"AF_KEY", AF_KEY},         {"AF_VSOCK", AF_VSOCK},   {"AF_ALG", AF_ALG}};
+  auto it = kFamilies.find(name);
+  return it == kFamilies.end() ? static_cast<int>(Number(name.c_str())) : it->second;
+}
+
+int Type(const std::string& name) {
+  if (name == "SOCK_STREAM") return SOCK_STREAM;
+  if (name == "SOCK_DGRAM") return SOCK_DGRAM;
+  if (name == "SOCK_RAW") return SOCK_RAW;
+  return static_cast<int>(Number(name.c_str()));
+}
+
+// Raw syscalls by name, for the ones tests ask about (x86_64 numbers from <sys/syscall.h>).
+const std::map<std::string, long>& Syscalls() {
+  static const std::map<std::string, long> kCalls = {
+      {"ptrace", SYS_ptrace},
+      {"mount", SYS_mount},
+      {"umount2", SYS_umount2},
+      {"unshare", SYS_unshare},
+      {"setns", SYS_setns},
+      {"clone3", SYS_clone3},
+      {"personality", SYS_personality},
+      {"chroot", SYS_chroot},
+      {"reboot", SYS_reboot},
+      {"kexec_load", SYS_kexec_load},
+      {"bpf", SYS_bpf},
+      {"keyctl", SYS_keyctl},
+      {"add_key", SYS_add_key},
+      {"io_uring_setup", SYS_io_uring_setup},
+      {"perf_event_open", SYS_perf_event_open},
+      {"userfaultfd", SYS_userfaultfd},
+      {"getpid", SYS_getpid},
+      {"getppid", SYS_getppid},
+      {"sync", SYS_sync},
+      {"acct", SYS_acct},
+      {"swapon", SYS_swapon},
+      {"init_module", SYS_init_module},
+      {"sethostname", SYS_sethostname},
+      {"settimeofday", SYS_settimeofday},
+      {"shmget", SYS_shmget},
+      {"msgget", SYS_msgget},
+      {"semget", SYS_semget},
+      {"mknod", SYS_mknod},
+      {"mknodat", SYS_mknodat},
+      {"iopl", SYS_iopl},
+      {"pivot_root", SYS_pivot_root},
+      {"open_by_handle_at", SYS_open_by_handle_at},
+      {"process_vm_readv", SYS_process_vm_readv},
+      {"fanotify_init", SYS_fanotify_init},
+  };
+  return kCalls;
+}
+
+std::string CapabilityLine(const char* field) {
+  FILE* status = std::fopen("/proc/self/status", "r");
+  if (!status) return "null";
+  char line[256];
+  std::string value = "null";
+  while (std::fgets(line, sizeof(line), status)) {
+    if (std::strncmp(line, field, std::strlen(field)) == 0) {
+      std::string v = line + std::strlen(field);
+      while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
+      while (!v.empty() && (v.front() == '\t' || v.front() == ' ')) v.erase(v.begin());
+      value = Quoted(v);
+    }
+  }
+  std::fclose(status);
+  return value;
+}
+
+int Run(const std::vector<std::string>& a) {
+  const std::string& action = a[0];
+  auto arg = [&](size_t i) -> const char* { return i < a.size() ? a[i].c_str() : ""; };
+
+  if (action == "ok") return Result(action, true, 0);
+  if (action == "exit") {
+    std::fflush(stdout);
+    _exit(static_cast<int>(Number(arg(1))));
+  }
+  if (action == "write-file") {
+    const int fd = open(arg(1), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return Check(action, -1);
+    const std::string data = a.size() > 2 ? a[2] : "probe";
+    const ssize_t n = write(fd, data.data(), data.size());
+    const int error = errno;
+    close(fd);
+    errno = error;
+    return Check(action, n);
+  }
+  if (action == "append-bytes") {  // PATH COUNT: grow a file (scratch size caps)
+    const int fd = open(arg(1), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) return Check(action, -1);
+    std::vector<char> block(1 << 16, 'x');
+    long long left = std::atoll(arg(2));
+    while (left > 0) {
+      const ssize_t n = write(fd, block.data(), std::min<long long>(left, block.size()));
+      if (n < 0) {
+        const int error = errno;
+        close(fd);
+        errno = error;
+        return Check(action, -1);
+      }
+      left -= n;
+    }
+    close(fd);
+    return Result(action, true, 0);
+  }
+  if (action == "read-file") {
+    const int fd = open(arg(1), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Check(action, -1);
+    char buffer[4096];
+    const ssize_t n = read(fd, buffer, sizeof(buffer));
+    const int error = errno;
+    close(fd);
+    errno = error;
+    return Check(action, n, n >= 0 ? Quoted(std::string(buffer, static_cast<size_t>(n))) : "null");
+  }
+  if (action == "stat") {
+    struct stat st {};
+    return Check(action, stat(arg(1), &st));
+  }
+  if (action == "mkdir") return Check(action, mkdir(arg(1), 0755));
+  if (action == "unlink") return Check(action, unlink(arg(1)));
+  if (action == "list-dir") {
+    DIR* dir = opendir(arg(1));
+    if (!dir) return Check(action, -1);
+    std::vector<std::string> names;
+    while (struct dirent* entry = readdir(dir)) {
+      const std::string name = entry->d_name;
+      if (name != "." && name != "..") names.push_back(name);
+    }
+    closedir(dir);
+    std::sort(names.begin(), names.end());
+    std::string list = "[";
+    for (const std::string& name : names) list += (list.size() > 1 ? "," : "") + Quoted(name);
+    return Result(action, true, 0, list + "]");
+  }
+  if (action == "mkfifo") return Check(action, mkfifo(arg(1), 0644));
+  if (action == "unix-bind") {
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return Check(action, -1);
+    struct sockaddr_un address {};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof(address.sun_path), "%s", arg(1));
+    const int rc = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    const int error = errno;
+    close(fd);
+    errno = error;
+    return Check(action, rc);
+  }
+  if (action == "syscall") {
+    auto it = Syscalls().find(arg(1));
+    if (it == Syscalls().end()) return Result(action, false, EINVAL, Quoted("unknown syscall"));
+    long args[6] = {};
+    for (size_t i = 0; i < 6 && i + 2 < a.size(); ++i) args[i] = Number(a[i + 2].c_str());
+    const long rc = syscall(it->second, args[0], args[1], args[2], args[3], args[4], args[5]);
+    return Check(action + " " + a[1], rc, std::to_string(rc));
+  }
+  if (action == "socket") {
+    const int fd = socket(Family(arg(1)), Type(a.size() > 2 ? a[2] : "SOCK_STREAM"), 0);
+    if (fd >= 0) close(fd);
+    return Check(action, fd);
+  }
+  if (action == "tcp-connect") {  // ADDRESS PORT
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return Check(action, -1);
+    struct sockaddr_in address {};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(Number(arg(2))));
+    inet_pton(AF_INET, arg(1), &address.sin_addr);
+    struct timeval timeout {
+      2, 0
+    };
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+    const int rc = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    const int error = errno;
+    close(fd);
+    errno = error;
+    return Check(action, rc);
+  }
+  if (action == "tcp-bind") {  // PORT [ADDRESS]
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return Check(action, -1);
+    struct sockaddr_in address {};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(Number(arg(1))));
+    inet_pton(AF_INET, a.size() > 2 ? arg(2) : "127.0.0.1", &address.sin_addr);
+    const int rc = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    const int error = errno;
+    close(fd);
+    errno = error;
+    return Check(action, rc);
+  }
+  if (action == "interfaces") {
+    FILE* f = std::fopen("/proc/net/dev", "r");
+    if (!f) return Check(action, -1);
+    std::string names = "[";
+    char line[512];
+    int n = 0;
+    while (std::fgets(line, sizeof(line), f)) {
+      if (++n <= 2) continue;
+      std::string l(line);
+      const size_t colon = l.find(':');
+      std::string name = l.substr(0, colon);
+      name.erase(0, name.find_first_not_of(' '));
+      names += (names.size() > 1 ? "," : "") + Quoted(name);
+    }
+    std::fclose(f);
+    return Result(action, true, 0, names + "]");
+  }
+  if (action == "shm-new") return Check(action, shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600));
+  if (action == "msg-new") return Check(action, msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+  if (action == "sem-new") return Check(action, semget(IPC_PRIVATE, 1, IPC_CREAT | 0600));
+  if (action == "shm-key") {  // KEY: a well-known key, to see whether the host's objects show
+    return Check(action, shmget(static_cast<key_t>(Number(arg(1))), 0, 0));
+  }
+  if (action == "hostname") {
+    struct utsname name {};
+    uname(&name);
+    return Result(action, true, 0, Quoted(name.nodename));
+  }
+  if (action == "sethostname") return Check(action, sethostname(arg(1), std::strlen(arg(1))));
+  if (action == "ids") {
+    gid_t groups[64];
+    const int count = getgroups(64, groups);
+    std::string list = "[";
+    for (int i = 0; i < count; ++i) list += (i ? "," : "") + std::to_string(groups[i]);
+    return Result(action, true, 0,
+                  "{\"uid\":" + std::to_string(getuid()) + ",\"euid\":" +
+                      std::to_string(geteuid()) + ",\"gid\":" + std::to_string(getgid()) +
+                      ",\"groups\":" + list + "],\"pid\":" + std::to_string(getpid()) +
+                      ",\"sid\":" + std::to_string(getsid(0)) + "}");
+  }
+  if (action == "caps") {
+    return Result(action, true, 0,
+                  "{\"effective\":" + CapabilityLine("CapEff:") + ",\"permitted\":" +
+                      CapabilityLine("CapPrm:") + ",\"bounding\":" + CapabilityLine("CapBnd:") +
+                      ",\"ambient\":" + CapabilityLine("CapAmb:") +
+                      ",\"no_new_privs\":" + CapabilityLine("NoNewPrivs:") +
+                      ",\"seccomp\":" + CapabilityLine("Seccomp:") + "}");
+  }
+  if (action == "env") {
+    std::string list = "[";
+    for (char** e = environ; *e; ++e) list += (list.size() > 1 ? "," : "") + Quoted(*e);
+    return Result(action, true, 0, list + "]");
+  }
+  if (action == "fds") {
+    std::string list = "[";
+    for (int fd = 0; fd < 1024; ++fd) {
+      if (fcntl(fd, F_GETFD) >= 0) list += (list.size() > 1 ? "," : "") + std::to_string(fd);
+    }
+    return Result(action, true, 0, list + "]");
+  }
+  if (action == "cwd") {
+    char buffer[4096] = {};
+    const bool ok = getcwd(buffer, sizeof(buffer)) != nullptr;
+    return Check(action, ok ? 0 : -1, Quoted(buffer));
+  }
+  if (action == "fork") {  // N: fork N children that sleep, report how many succeeded
+    const long want = Number(arg(1));
+    long made = 0;
+    int error = 0;
+    std::vector<pid_t> children;
+    for (long i = 0; i < want; ++i) {
+      const pid_t pid = fork();
+      if (pid == 0) {
+        pause();
+        _exit(0);
+      }
+      if (pid < 0) {
+        error = errno;
+        break;
+      }
+      children.push_back(pid);
+      ++made;
+    }
+    for (pid_t pid : children) kill(pid, SIGKILL);
+    for (pid_t pid : children) waitpid(pid, nullptr, 0);
+    return Result(action, made == want, error, std::to_string(made));
+  }
+  if (action == "threads") {  // N
+    const long want = Number(arg(1));
+    std::vector<std::thread> threads;
+    long made = 0;
+    try {
+      for (long i = 0; i < want; ++i) {
+        threads.emplace_back([] { std::this_thread::sleep_for(std::chrono::milliseconds(50)); });
+        ++made;
+      }
+    } catch (const std::system_error& e) {
+      for (auto& t : threads) t.join();
+      return Result(action, false, e.code().value(), std::to_string(made));
+    }
+    for (auto& t : threads) t.join();
+    return Result(action, true, 0, std::to_string(made));
+  }
+  if (action == "alloc") {  // BYTES: allocate and touch
+    const size_t bytes = static_cast<size_t>(std::atoll(arg(1)));
+    char* memory = static_cast<char*>(
+        mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    if (memory == MAP_FAILED) return Check(action, -1);
+    for (size_t i = 0; i < bytes; i += 4096) memory[i] = 1;
+    return Result(action, true, 0, std::to_string(bytes));
+  }
+  if (action == "spin") {  // SECONDS of wall time: report CPU seconds used
+    struct timespec start {
+    }, now{};
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    const double seconds = std::atof(arg(1));
+    volatile unsigned long counter = 0;
+    do {
+      for (int i = 0; i < 1000000; ++i) counter = counter + 1;
+      clock_gettime(CLOCK_MONOTONIC, &now);
+    } while ((now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 < seconds);
+    struct rusage usage {};
+    getrusage(RUSAGE_SELF, &usage);
+    const double cpu = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
+                       usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+    char buffer[64];
+    std::snprintf(buffer, sizeof(buffer), "%.3f", cpu);
+    return Result(action, true, 0, buffer);
+  }
+  if (action == "sleep") {
+    ::sleep(static_cast<unsigned>(Number(arg(1))));
+    return Result(action, true, 0);
+  }
+  if (action == "kill")
+    return Check(action,
+                 kill(static_cast<pid_t>(Number(arg(1))), static_cast<int>(Number(arg(2)))));
+  if (action == "tiocsti") {  // FD: inject a character into the terminal on FD
+    char c = 'x';
+    return Check(action, ioctl(static_cast<int>(Number(arg(1))), TIOCSTI, &c));
+  }
+  if (action == "unshare") {  // FLAGS (number)
+    return Check(action, unshare(static_cast<int>(Number(arg(1)))));
+  }
+  if (action == "exec") {  // PATH ARGS...
+    std::vector<char*> argv;
+    for (size_t i = 1; i < a.size(); ++i) argv.push_back(const_cast<char*>(a[i].c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    return Check(action, -1);
+  }
+  if (action == "rlimit") {  // RESOURCE-NAME
+    static const std::map<std::string, int> kResources = {
+        {"nofile", RLIMIT_NOFILE},  {"core", RLIMIT_CORE}, {"as", RLIMIT_AS},
+        {"cpu", RLIMIT_CPU},        {"data", RLIMIT_DATA}, {"stack", RLIMIT_STACK},
+        {"memlock", RLIMIT_MEMLOCK}};
+    auto it = kResources.find(arg(1));
+    if (it == kResources.end()) return Result(action, false, EINVAL);
+    struct rlimit value {};
+    getrlimit(it->second, &value);
+    return Result(action, true, 0,
+                  "{\"soft\":" + std::to_string(value.rlim_cur) +
+                      ",\"hard\":" + std::to_string(value.rlim_max) + "}");
+  }
+  return Result(action, false, EINVAL, Quoted("unknown action"));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: probe ACTION [ARGS...]\n");
+    return 2;
+  }
+  return Run(std::vector<std::string>(argv + 1, argv + argc));
+}
