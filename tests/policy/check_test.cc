@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The checker, feature by feature (docs/policy-language.md): valid policies and the IR they
+// produce, and the name and position of every diagnostic a mistake draws.
+
+#include "stockade/policy/check.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "stockade/policy/names.h"
+#include "testing/test_util.h"
+
+namespace stockade::policy {
+namespace {
+
+struct Checked {
+  SourceSet sources;
+  Diagnostics diags;
+  std::optional<Policy> policy;
+};
+
+// Checks `text` as the policy file "p.yaml" (never read from disk).
+std::unique_ptr<Checked> Check(const std::string& text) {
+  auto checked = std::make_unique<Checked>();
+  const FileId file = checked->sources.Add("p.yaml", text);
+  checked->policy = CheckBuffer(checked->sources, file, checked->diags);
+  return checked;
+}
+
+// "version: 1\nname: t\n" + `body`: most tests only care about one section.
+std::unique_ptr<Checked> CheckBody(const std::string& body) {
+  return Check("version: 1\nname: t\n" + body);
+}
+
+std::string Where(const SourceSet& sources, SourceSpan span) {
+  if (!span.valid()) return "nowhere";
+  const LineColumn at = sources.Position(span.file, span.begin);
+  std::string file = sources.path(span.file);
+  file = file.substr(file.find_last_of('/') + 1);
+  return (file == "p.yaml" ? "" : file + ":") + std::to_string(at.line) + ":" +
+         std::to_string(at.column);
+}
+
+// Every diagnostic as "severity name@line:col" ("error unknown-key@3:1"), sorted as the CLI
+// prints them, one per line; notes follow as "  note@line:col message".
+std::string Diags(const Checked& checked) {
+  std::string out;
+  for (const Diagnostic& d : checked.diags.Sorted()) {
+    out += std::string(d.severity == Severity::kError ? "error " : "warning ") + d.name + "@" +
+           Where(checked.sources, d.span) + "\n";
+    for (const DiagnosticNote& note : d.notes) {
+      out += "  note@" + Where(checked.sources, note.span) + " " + note.message + "\n";
+    }
+  }
+  return out;
+}
+
+// ---- descriptors -------------------------------------------------------------------------
+
+TEST(DescriptorsTest, RightsNewInFreeBsd15AreWarnedAbout) {
+  auto checked = CheckBody(
+      "capability_mode: true\n"
+      "descriptors:\n"
+      "  - path: /srv\n"
+      "    type: directory\n"
+      "    rights: [CAP_LOOKUP, CAP_FCHROOT, CAP_READ]\n");
+  EXPECT_EQ(Diags(*checked), "warning right-not-in-release@7:26\n");
+  ASSERT_TRUE(checked->policy);
+  const RightInfo* fchroot = FindRight("CAP_FCHROOT");
+  ASSERT_NE(fchroot, nullptr);
+  EXPECT_TRUE(checked->policy->descriptors.at(0).rights->Has(fchroot->value));
+}
+
+}  // namespace
+}  // namespace stockade::policy
