@@ -73,5 +73,15 @@ TEST(DescriptorsTest, RightsNewInFreeBsd15AreWarnedAbout) {
   EXPECT_TRUE(checked->policy->descriptors.at(0).rights->Has(fchroot->value));
 }
 
+// ---- network -----------------------------------------------------------------------------
+
+TEST(NetworkTest, AnInvalidAddressIsNotAlsoAMissingOne) {
+  EXPECT_EQ(Diags(*CheckBody("network:\n  mode: vnet\n  addresses: [10.0.0.300/24]\n")),
+            "error invalid-address@5:15\n");
+  EXPECT_EQ(Diags(*CheckBody("network:\n  mode: vnet\n  addresses: []\n")),
+            "error missing-key@5:14\n");
+  EXPECT_EQ(Diags(*CheckBody("network:\n  mode: vnet\n")), "error missing-key@4:3\n");
+}
+
 }  // namespace
 }  // namespace stockade::policy
