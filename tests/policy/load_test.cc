@@ -104,6 +104,15 @@ TEST(LoadTest, MalformedYaml) {
   EXPECT_EQ(loaded->diags.all()[0].message.find("yaml-cpp"), std::string::npos);
 }
 
+TEST(LoadTest, UnclosedQuoteIsMalformed) {
+  // yaml-cpp alone would end the string at the end of the file and accept it.
+  EXPECT_EQ(OnlyDiag(*Load("version: 1\nname: \"demo\nhostname: box\n")), "malformed-yaml@2:7");
+  EXPECT_EQ(OnlyDiag(*Load("version: 1\nname: 'demo\n")), "malformed-yaml@2:7");
+  // Closed on a later line, or right at the end of the file without a newline: fine.
+  EXPECT_TRUE(Load("version: 1\nname: \"de\n  mo\"\n")->root);
+  EXPECT_TRUE(Load("version: 1\nname: 'it''s'")->root);
+}
+
 TEST(LoadTest, MultipleDocuments) {
   EXPECT_EQ(OnlyDiag(*Load("version: 1\n---\nversion: 1\n")), "multiple-documents@2:1");
 }
