@@ -120,10 +120,15 @@ std::optional<bool> Resolver::Bool(const Node& node, std::string_view what) {
       return std::nullopt;
     }
   }
-  diags_.AddError("wrong-type", node.span,
-                  std::string(what) + " must be true or false, found " +
-                      (node.is_scalar() ? Quote(node.scalar) : std::string(node.KindName())),
-                  "'true' or 'false'");
+  // A quoted "true" is a string (docs: quoted scalars are always strings); saying so is the
+  // only way the author sees why the value that reads like a boolean was refused.
+  const bool quoted_bool = node.quoted && (node.scalar == "true" || node.scalar == "false");
+  diags_.AddError(
+      "wrong-type", node.span,
+      std::string(what) + " must be true or false, found " +
+          (node.is_scalar() ? (node.quoted ? "the quoted string " : "") + Quote(node.scalar)
+                            : std::string(node.KindName())),
+      quoted_bool ? "'true' or 'false' (without quotes)" : "'true' or 'false'");
   return std::nullopt;
 }
 

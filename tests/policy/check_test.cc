@@ -57,6 +57,25 @@ std::string Diags(const Checked& checked) {
   return out;
 }
 
+// ---- values ------------------------------------------------------------------------------
+
+// The first diagnostic's full text, "name: message; expected".
+std::string FirstMessage(const Checked& checked) {
+  if (checked.diags.all().empty()) return "no diagnostic";
+  const Diagnostic d = checked.diags.Sorted().front();
+  return d.name + ": " + d.message + "; " + d.expected;
+}
+
+TEST(ValuesTest, QuotedBooleanSaysItIsAString) {
+  auto checked = CheckBody("capability_mode: \"true\"\n");
+  EXPECT_EQ(Diags(*checked), "error wrong-type@3:18\n");
+  EXPECT_EQ(FirstMessage(*checked),
+            "wrong-type: 'capability_mode' must be true or false, found the quoted string "
+            "'true'; 'true' or 'false' (without quotes)");
+  EXPECT_EQ(FirstMessage(*CheckBody("capability_mode: 1\n")),
+            "wrong-type: 'capability_mode' must be true or false, found '1'; 'true' or 'false'");
+}
+
 // ---- descriptors -------------------------------------------------------------------------
 
 TEST(DescriptorsTest, RightsNewInFreeBsd15AreWarnedAbout) {
