@@ -76,6 +76,16 @@ TEST(ValuesTest, QuotedBooleanSaysItIsAString) {
             "wrong-type: 'capability_mode' must be true or false, found '1'; 'true' or 'false'");
 }
 
+TEST(ValuesTest, QuotedVersionIsAWrongType) {
+  auto checked = Check("version: \"1\"\nname: t\n");
+  EXPECT_EQ(Diags(*checked), "error wrong-type@1:10\n");
+  EXPECT_EQ(FirstMessage(*checked),
+            "wrong-type: 'version' must be an integer, found the quoted string '1'; version: 1 "
+            "(without quotes)");
+  EXPECT_EQ(Diags(*Check("version: 2\nname: t\n")), "error unknown-version@1:10\n");
+  EXPECT_EQ(Diags(*Check("version: \"2\"\nname: t\n")), "error unknown-version@1:10\n");
+}
+
 // ---- descriptors -------------------------------------------------------------------------
 
 TEST(DescriptorsTest, RightsNewInFreeBsd15AreWarnedAbout) {
