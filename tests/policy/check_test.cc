@@ -86,6 +86,21 @@ TEST(ValuesTest, QuotedVersionIsAWrongType) {
   EXPECT_EQ(Diags(*Check("version: \"2\"\nname: t\n")), "error unknown-version@1:10\n");
 }
 
+TEST(ValuesTest, NumbersBeyond64BitsAreOutOfRangeNotWrongType) {
+  EXPECT_EQ(Diags(*CheckBody("jail:\n  securelevel: 99999999999999999999\n")),
+            "error value-out-of-range@4:16\n");
+  EXPECT_EQ(Diags(*CheckBody("jail:\n  securelevel: -0x99999999999999999999\n")),
+            "error value-out-of-range@4:16\n");
+  EXPECT_EQ(Diags(*CheckBody("limits:\n  memoryuse: 99999999999999999999k\n")),
+            "error value-out-of-range@4:14\n");
+  EXPECT_EQ(Diags(*CheckBody("exec:\n  timeout: 99999999999999999999s\n")),
+            "error value-out-of-range@4:12\n");
+  // Not numbers at all: still the wrong type.
+  EXPECT_EQ(Diags(*CheckBody("jail:\n  securelevel: 9x\n")), "error wrong-type@4:16\n");
+  EXPECT_EQ(Diags(*CheckBody("limits:\n  memoryuse: -5M\n")), "error wrong-type@4:14\n");
+  EXPECT_EQ(Diags(*CheckBody("exec:\n  timeout: 0x10s\n")), "error wrong-type@4:12\n");
+}
+
 // ---- descriptors -------------------------------------------------------------------------
 
 TEST(DescriptorsTest, RightsNewInFreeBsd15AreWarnedAbout) {
