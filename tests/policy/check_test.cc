@@ -101,6 +101,21 @@ TEST(ValuesTest, NumbersBeyond64BitsAreOutOfRangeNotWrongType) {
   EXPECT_EQ(Diags(*CheckBody("exec:\n  timeout: 0x10s\n")), "error wrong-type@4:12\n");
 }
 
+// ---- jail --------------------------------------------------------------------------------
+
+TEST(JailTest, StringParametersMayUseTheirWholeLength) {
+  // osrelease "must be 1-31 bytes long" (kern_jail.c); max_length is 31.
+  auto ok = CheckBody("jail:\n  osrelease: \"" + std::string(31, '1') + "\"\n");
+  EXPECT_EQ(Diags(*ok), "");
+  ASSERT_TRUE(ok->policy);
+  ASSERT_EQ(ok->policy->jail.params.size(), 1u);
+  EXPECT_EQ(ok->policy->jail.params[0].value, std::string(31, '1'));
+  auto long_one = CheckBody("jail:\n  osrelease: \"" + std::string(32, '1') + "\"\n");
+  EXPECT_EQ(Diags(*long_one), "error value-out-of-range@4:14\n");
+  EXPECT_EQ(FirstMessage(*long_one),
+            "value-out-of-range: 'osrelease' is 32 bytes long; at most 31 bytes");
+}
+
 // ---- descriptors -------------------------------------------------------------------------
 
 TEST(DescriptorsTest, RightsNewInFreeBsd15AreWarnedAbout) {
