@@ -402,6 +402,9 @@ class SyscallResolver {
       targets.push_back(scope.target);
     }
 
+    // Condition index -> the targets on which it can never hold: reported once when that is
+    // every target, rather than once per target with the same position and words.
+    std::map<size_t, std::vector<Target>> never_true;
     for (Target target : targets) {
       std::vector<ArgCondition> resolved;
       bool applies = true;
@@ -423,11 +426,7 @@ class SyscallResolver {
               std::get<uint64_t>(value);
         }
         if (condition.op == CmpOp::kMaskedEq && (condition.value & ~condition.mask) != 0) {
-          r_.diags().AddWarning("condition-never-true", condition.span,
-                                "'" + condition.text + "' can never hold on " +
-                                    std::string(TargetName(target)) +
-                                    ": the value has bits outside the mask",
-                                "a value whose bits all lie inside the mask");
+          never_true[i].push_back(target);
         }
         resolved.push_back(std::move(condition));
       }
@@ -453,6 +452,23 @@ class SyscallResolver {
           rule.action = action ? *action : Action{};
           policy_.syscalls[target].deny.push_back(std::move(rule));
         }
+      }
+    }
+    for (const auto& [index, on] : never_true) {
+      const Node& condition = *conditions[index];
+      if (on.size() == targets.size() && targets.size() > 1) {
+        r_.diags().AddWarning(
+            "condition-never-true", condition.span,
+            "'" + condition.scalar + "' can never hold: the value has bits outside the mask",
+            "a value whose bits all lie inside the mask");
+        continue;
+      }
+      for (Target target : on) {
+        r_.diags().AddWarning("condition-never-true", condition.span,
+                              "'" + condition.scalar + "' can never hold on " +
+                                  std::string(TargetName(target)) +
+                                  ": the value has bits outside the mask",
+                              "a value whose bits all lie inside the mask");
       }
     }
   }

@@ -132,6 +132,22 @@ TEST(DescriptorsTest, RightsNewInFreeBsd15AreWarnedAbout) {
   EXPECT_TRUE(checked->policy->descriptors.at(0).rights->Has(fchroot->value));
 }
 
+// ---- syscalls ----------------------------------------------------------------------------
+
+TEST(SyscallsTest, ConditionNeverTrueIsReportedOncePerCause) {
+  // The same on both targets: one warning that names no target.
+  auto both = CheckBody("syscalls:\n  allow:\n    - {name: mmap, when: \"arg2 & 0x3 == 0x4\"}\n");
+  EXPECT_EQ(Diags(*both), "warning condition-never-true@5:26\n");
+  EXPECT_EQ(FirstMessage(*both),
+            "condition-never-true: 'arg2 & 0x3 == 0x4' can never hold: the value has bits "
+            "outside the mask; a value whose bits all lie inside the mask");
+  // O_CREAT is 0x40 on Linux and 0x200 on FreeBSD: only the FreeBSD value lies outside 0xff.
+  auto one =
+      CheckBody("syscalls:\n  allow:\n    - {name: openat, when: \"arg2 & 0xff == O_CREAT\"}\n");
+  EXPECT_EQ(Diags(*one), "warning condition-never-true@5:28\n");
+  EXPECT_NE(FirstMessage(*one).find("can never hold on freebsd:"), std::string::npos);
+}
+
 // ---- network -----------------------------------------------------------------------------
 
 TEST(NetworkTest, AnInvalidAddressIsNotAlsoAMissingOne) {
