@@ -349,7 +349,17 @@ class TreeBuilder : public YAML::EventHandler {
   }
   void CheckTag(const YAML::Mark& mark, const std::string& tag) {
     if (tag.empty() || tag == "?" || tag == "!") return;
-    diags_.AddError("yaml-tag", Span(mark, 1), "YAML tag '" + tag + "' is not allowed in a policy",
+    // yaml-cpp hands over the resolved tag ("tag:yaml.org,2002:str"); the author wrote "!!str".
+    const size_t begin = Offset(mark);
+    std::string written = tag;
+    size_t length = 1;
+    if (begin < text_.size() && text_[begin] == '!') {
+      const size_t end = std::min(text_.find_first_of(" \t\r\n,[]{}", begin), text_.size());
+      written = std::string(text_.substr(begin, end - begin));
+      length = end - begin;
+    }
+    diags_.AddError("yaml-tag", Span(mark, length),
+                    "YAML tag '" + written + "' is not allowed in a policy",
                     "plain values without tags");
     failed_ = true;
   }

@@ -139,7 +139,13 @@ TEST(LoadTest, AliasBombIsRefusedQuickly) {
 }
 
 TEST(LoadTest, TagsAreRefused) {
-  EXPECT_EQ(OnlyDiag(*Load("version: !!int 1\n")), "yaml-tag@1:10");
+  auto loaded = Load("version: !!int 1\n");
+  EXPECT_EQ(OnlyDiag(*loaded), "yaml-tag@1:10");
+  // Quoted as written, not as yaml-cpp resolves it ("tag:yaml.org,2002:int").
+  EXPECT_EQ(loaded->diags.all()[0].message, "YAML tag '!!int' is not allowed in a policy");
+  EXPECT_EQ(loaded->sources.text(loaded->diags.all()[0].span), "!!int");
+  EXPECT_EQ(Load("x: !local [a]\n")->diags.all().at(0).message,
+            "YAML tag '!local' is not allowed in a policy");
 }
 
 TEST(LoadTest, InvalidUtf8) {
