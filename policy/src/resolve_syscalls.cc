@@ -158,11 +158,12 @@ class ConditionParser {
   }
 
   std::nullopt_t Fail(const Token& token, const std::string& expected) {
-    const std::string found =
-        token.kind == Token::Kind::kEnd ? "the end of the condition" : "'" + token.text + "'";
     r_.diags().AddError("invalid-condition",
                         r_.SubSpan(node_, token.offset, std::max<size_t>(token.text.size(), 1)),
-                        "unexpected " + found + " in condition '" + text_ + "'", expected);
+                        token.kind == Token::Kind::kEnd
+                            ? "condition '" + text_ + "' ends too early"
+                            : "unexpected '" + token.text + "' in condition '" + text_ + "'",
+                        expected);
     return std::nullopt;
   }
 

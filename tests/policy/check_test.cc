@@ -148,6 +148,13 @@ TEST(SyscallsTest, ConditionNeverTrueIsReportedOncePerCause) {
   EXPECT_NE(FirstMessage(*one).find("can never hold on freebsd:"), std::string::npos);
 }
 
+TEST(SyscallsTest, ConditionThatEndsEarlySaysSo) {
+  auto checked = CheckBody("syscalls:\n  allow:\n    - {name: socket, when: \"arg0 ==\"}\n");
+  EXPECT_EQ(Diags(*checked), "error invalid-condition@5:36\n");
+  EXPECT_EQ(FirstMessage(*checked),
+            "invalid-condition: condition 'arg0 ==' ends too early; a number or a constant name");
+}
+
 // ---- network -----------------------------------------------------------------------------
 
 TEST(NetworkTest, AnInvalidAddressIsNotAlsoAMissingOne) {
