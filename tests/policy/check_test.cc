@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "stockade/policy/names.h"
 #include "testing/test_util.h"
@@ -153,6 +154,59 @@ TEST(SyscallsTest, ConditionThatEndsEarlySaysSo) {
   EXPECT_EQ(Diags(*checked), "error invalid-condition@5:36\n");
   EXPECT_EQ(FirstMessage(*checked),
             "invalid-condition: condition 'arg0 ==' ends too early; a number or a constant name");
+}
+
+TEST(SyscallsTest, TargetOnlyNamesHintOnlyAtTheSameCall) {
+  // An edit-distance hint would say "freebsd has 'close'" for clone.
+  auto clone = CheckBody("syscalls:\n  allow: [clone]\n");
+  EXPECT_EQ(Diags(*clone), "warning syscall-target-only@4:11\n");
+  EXPECT_EQ(FirstMessage(*clone).find("has '"), std::string::npos) << FirstMessage(*clone);
+  auto fstatat = CheckBody("syscalls:\n  allow: [newfstatat]\n");
+  EXPECT_NE(FirstMessage(*fstatat).find("(freebsd has 'fstatat')"), std::string::npos);
+
+  // Every hint, for every name one target lacks, names a syscall the other target has.
+  for (Target target : kAllTargets) {
+    const Target other = target == Target::kLinux ? Target::kFreeBsd : Target::kLinux;
+    std::string list;
+    for (const SyscallInfo& info : Syscalls(target)) {
+      if (!FindSyscall(other, info.name))
+        list += std::string(list.empty() ? "" : ", ") + "\"" + std::string(info.name) + "\"";
+    }
+    auto checked = CheckBody("syscalls:\n  deny: [" + list + "]\n");
+    const std::string has = " (" + std::string(TargetName(other)) + " has '";
+    size_t hints = 0;
+    for (const Diagnostic& d : checked->diags.all()) {
+      ASSERT_EQ(d.name, "syscall-target-only");
+      const size_t at = d.expected.find(has);
+      if (at == std::string::npos) continue;
+      const size_t begin = at + has.size();
+      const std::string hint = d.expected.substr(begin, d.expected.find('\'', begin) - begin);
+      EXPECT_NE(FindSyscall(other, hint), nullptr) << d.message << ": " << hint;
+      ++hints;
+    }
+    EXPECT_GT(hints, 10u) << TargetName(target);
+  }
+}
+
+TEST(SyscallsTest, PerTargetListsNameTheOtherTargetsSpelling) {
+  auto checked = CheckBody(
+      "syscalls:\n  linux:\n    allow: [fstatat, \"@capsicum\"]\n"
+      "  freebsd:\n    allow: [newfstatat, clone, fstat]\n");
+  EXPECT_EQ(Diags(*checked),
+            "error unknown-syscall@5:13\n"
+            "error unknown-syscall-group@5:22\n"
+            "error unknown-syscall@7:13\n"
+            "error unknown-syscall@7:25\n");
+  std::vector<std::string> messages;
+  for (const Diagnostic& d : checked->diags.Sorted()) messages.push_back(d.message);
+  EXPECT_EQ(messages, (std::vector<std::string>{
+                          "unknown syscall 'fstatat' for linux; 'fstatat' is a freebsd syscall, "
+                          "linux calls it 'newfstatat'",
+                          "unknown syscall group '@capsicum' for linux; '@capsicum' is a freebsd "
+                          "group",
+                          "unknown syscall 'newfstatat' for freebsd; 'newfstatat' is a linux "
+                          "syscall, freebsd calls it 'fstatat'",
+                          "unknown syscall 'clone' for freebsd; 'clone' is a linux syscall"}));
 }
 
 // ---- network -----------------------------------------------------------------------------
