@@ -130,13 +130,21 @@ bool PreScan(std::string_view text, FileId file, Diagnostics& diags, const LoadL
       while (!indents.empty() && indents.back() >= indent) indents.pop_back();
       indents.push_back(indent);
       i = indent;
-      // "- - - x": every dash opens one more sequence.
-      while (i + 1 < line.size() && line[i] == '-' && (line[i + 1] == ' ' || line[i + 1] == '\t')) {
+      // "- - - x": every dash opens one more sequence; the one past the limit is the culprit.
+      while (i < line.size() && line[i] == '-' &&
+             (i + 1 == line.size() || line[i + 1] == ' ' || line[i + 1] == '\t' ||
+              line[i + 1] == '\r')) {
         ++depth_here;
+        if (indents.size() + depth_here > limits.max_depth) {
+          diags.AddError("too-deep", PointSpan(file, pos + i),
+                         "mappings and lists are nested more than " +
+                             std::to_string(limits.max_depth) + " levels deep",
+                         "at most " + std::to_string(limits.max_depth) + " levels of nesting");
+          return false;
+        }
         i += 2;
         while (i < line.size() && line[i] == ' ') ++i;
       }
-      if (i + 1 == line.size() && line[i] == '-') ++depth_here;
     }
     char previous = ' ';
     for (; i < line.size(); ++i) {

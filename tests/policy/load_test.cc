@@ -179,7 +179,12 @@ TEST(LoadTest, DeepDashNesting) {
   deep += "y\n";
   auto loaded = Load(deep);
   EXPECT_FALSE(loaded->root);
-  EXPECT_EQ(loaded->diags.all().at(0).name, "too-deep");
+  // The mapping is level 1 and x's list level 2, so the 32nd dash opens level 33.
+  EXPECT_EQ(OnlyDiag(*loaded), "too-deep@3:63");
+  // Exactly at the limit: fine.
+  std::string limit = "version: 1\nx:\n";
+  for (int i = 0; i < 31; ++i) limit += "- ";
+  EXPECT_TRUE(Load(limit + "y\n")->root);
 }
 
 TEST(LoadTest, ModestNestingIsFine) {
