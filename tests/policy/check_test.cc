@@ -102,6 +102,19 @@ TEST(ValuesTest, NumbersBeyond64BitsAreOutOfRangeNotWrongType) {
   EXPECT_EQ(Diags(*CheckBody("exec:\n  timeout: 0x10s\n")), "error wrong-type@4:12\n");
 }
 
+// ---- accept_approximate --------------------------------------------------------------------
+
+TEST(AcceptApproximateTest, EveryClauseIdThePolicyWritesCanBeAccepted) {
+  // exec.env is a clause id, but no clause of that id was ever listed: accepting it always
+  // drew unused-acceptance.
+  auto checked = CheckBody(
+      "exec:\n  env: {keep: [LANG]}\n"
+      "accept_approximate:\n  - {clause: exec.env, justification: \"why\"}\n");
+  EXPECT_EQ(Diags(*checked), "");
+  auto unused = CheckBody("accept_approximate:\n  - {clause: exec.env, justification: \"why\"}\n");
+  EXPECT_EQ(Diags(*unused), "warning unused-acceptance@4:14\n");
+}
+
 // ---- jail --------------------------------------------------------------------------------
 
 TEST(JailTest, StringParametersMayUseTheirWholeLength) {
