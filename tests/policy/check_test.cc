@@ -58,6 +58,13 @@ std::string Diags(const Checked& checked) {
   return out;
 }
 
+// The policy of a check that must succeed without any diagnostic.
+const Policy& Clean(const Checked& checked) {
+  EXPECT_EQ(Diags(checked), "");
+  STOCKADE_CHECK(checked.policy.has_value()) << "the policy has errors:\n" << Diags(checked);
+  return *checked.policy;
+}
+
 // ---- values ------------------------------------------------------------------------------
 
 // The first diagnostic's full text, "name: message; expected".
@@ -220,6 +227,25 @@ TEST(SyscallsTest, PerTargetListsNameTheOtherTargetsSpelling) {
                           "unknown syscall 'newfstatat' for freebsd; 'newfstatat' is a linux "
                           "syscall, freebsd calls it 'fstatat'",
                           "unknown syscall 'clone' for freebsd; 'clone' is a linux syscall"}));
+}
+
+// ---- filesystem --------------------------------------------------------------------------
+
+TEST(FilesystemTest, MountOnTheImplicitProcPointsAtTheMount) {
+  auto implicit = CheckBody("filesystem:\n  root: {type: empty}\n  mounts: [/proc]\n");
+  EXPECT_EQ(Diags(*implicit),
+            "error duplicate-target@5:12\n"
+            "  note@4:3 the sandbox's own procfs is mounted there ('filesystem.proc' is true by "
+            "default)\n");
+  auto explicit_dev = CheckBody("filesystem:\n  mounts: [/dev]\n  dev: true\n");
+  EXPECT_EQ(Diags(*explicit_dev),
+            "error duplicate-target@4:12\n  note@5:8 the sandbox's own devfs is mounted there\n");
+  // With proc: false the path is free.
+  auto free = CheckBody("filesystem:\n  proc: false\n  mounts: [/proc]\n");
+  const Policy& p = Clean(*free);
+  EXPECT_FALSE(p.filesystem.proc);
+  ASSERT_EQ(p.filesystem.mounts.size(), 1u);
+  EXPECT_EQ(p.filesystem.mounts[0].target, "/proc");
 }
 
 // ---- network -----------------------------------------------------------------------------
