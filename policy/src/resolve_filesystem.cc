@@ -225,7 +225,12 @@ class FilesystemResolver {
                           "at most 1023 bytes without NUL");
       return;
     }
-    if (*p == "/" || !Claim(*p, path->span)) return;
+    if (*p == "/") {
+      r_.diags().AddError("invalid-path", path->span, "a symlink cannot replace the sandbox's root",
+                          "a path beneath the root, e.g. /bin");
+      return;
+    }
+    if (!Claim(*p, path->span)) return;
     fs_.symlinks.push_back({*p, *t, path->span});
   }
 

@@ -248,6 +248,12 @@ TEST(FilesystemTest, MountOnTheImplicitProcPointsAtTheMount) {
   EXPECT_EQ(p.filesystem.mounts[0].target, "/proc");
 }
 
+TEST(FilesystemTest, SymlinkOnTheRootIsAnError) {
+  // It used to be dropped without a word.
+  EXPECT_EQ(Diags(*CheckBody("filesystem:\n  symlinks: [{path: /, target: srv}]\n")),
+            "error invalid-path@4:21\n");
+}
+
 // ---- network -----------------------------------------------------------------------------
 
 TEST(NetworkTest, AnInvalidAddressIsNotAlsoAMissingOne) {
