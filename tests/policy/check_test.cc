@@ -1107,6 +1107,13 @@ TEST(MacTest, PortAcl) {
   EXPECT_EQ(p.mac.portacl[1].protocol, Protocol::kUdp);
   EXPECT_EQ(Diags(*CheckBody("mac:\n  portacl: [uid:www:tcp:80]\n")),
             "error invalid-mac-rule@4:17\n");
+  // A wrong number of fields underlines the whole rule.
+  auto short_rule = CheckBody("mac:\n  portacl: [\"uid:80:tcp\"]\n");
+  EXPECT_EQ(Diags(*short_rule), "error invalid-mac-rule@4:13\n");
+  EXPECT_EQ(short_rule->sources.text(short_rule->diags.all()[0].span), "\"uid:80:tcp\"");
+  EXPECT_EQ(FirstMessage(*short_rule),
+            "invalid-mac-rule: 'uid:80:tcp' is not a mac_portacl rule: it has 3 fields instead "
+            "of 4; uid|gid:ID:tcp|udp:PORT, e.g. uid:80:tcp:80");
   EXPECT_EQ(Diags(*CheckBody("mac:\n  bsdextended: [\"subject uid 1 object mode rq\"]\n")),
             "error invalid-mac-rule@4:44\n");
 }
