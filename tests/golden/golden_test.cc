@@ -58,6 +58,14 @@ TEST_P(GoldenTest, Check) {
     EXPECT_FALSE(expected.records.empty())
         << c.path << " expects no diagnostic; an invalid file must expect at least one";
   }
+  if (c.kind != Kind::kInvalid) {
+    // A valid file may declare warnings it expects, never errors or a failing exit code.
+    EXPECT_EQ(expected.exit_code.value_or(0), 0) << c.path << " is a valid policy: exit 0";
+    for (const Record& record : expected.records) {
+      EXPECT_EQ(record.text.find(": error["), std::string::npos)
+          << c.path << " is a valid policy but expects an error; move it to invalid/";
+    }
+  }
   EXPECT_EQ(outcome.exit_code, expected.exit_code.value_or(0)) << c.path << "\n"
                                                                << Describe(outcome);
   EXPECT_EQ(FormatRecords(outcome.records), FormatRecords(expected.records))
