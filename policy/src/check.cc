@@ -174,6 +174,14 @@ class ChainLoader {
     if (version->value.is_scalar() && !version->value.quoted && version->value.scalar == "1") {
       return true;
     }
+    // "1" is the right version in the wrong type; calling it an unknown version would make the
+    // author stare at a '1' that looks right.
+    if (version->value.is_scalar() && version->value.quoted && version->value.scalar == "1") {
+      diags_.AddError("wrong-type", version->value.span,
+                      "'version' must be an integer, found the quoted string '1'",
+                      "version: 1 (without quotes)");
+      return false;
+    }
     diags_.AddError("unknown-version", version->value.span,
                     "unknown policy language version '" +
                         (version->value.is_scalar() ? version->value.scalar

@@ -75,6 +75,7 @@ std::vector<ClauseRef> ClausesOf(const Policy& policy) {
   };
   add("hostname", policy.hostname_span);
   add("exec.user", policy.exec.user_span);
+  add("exec.env", policy.exec.env_span);
   add("exec.workdir", policy.exec.workdir_span);
   add("exec.timeout", policy.exec.timeout_span);
   add("exec.core_dumps", policy.exec.core_dumps_span);

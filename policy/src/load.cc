@@ -130,13 +130,21 @@ bool PreScan(std::string_view text, FileId file, Diagnostics& diags, const LoadL
       while (!indents.empty() && indents.back() >= indent) indents.pop_back();
       indents.push_back(indent);
       i = indent;
-      // "- - - x": every dash opens one more sequence.
-      while (i + 1 < line.size() && line[i] == '-' && (line[i + 1] == ' ' || line[i + 1] == '\t')) {
+      // "- - - x": every dash opens one more sequence; the one past the limit is the culprit.
+      while (i < line.size() && line[i] == '-' &&
+             (i + 1 == line.size() || line[i + 1] == ' ' || line[i + 1] == '\t' ||
+              line[i + 1] == '\r')) {
         ++depth_here;
+        if (indents.size() + depth_here > limits.max_depth) {
+          diags.AddError("too-deep", PointSpan(file, pos + i),
+                         "mappings and lists are nested more than " +
+                             std::to_string(limits.max_depth) + " levels deep",
+                         "at most " + std::to_string(limits.max_depth) + " levels of nesting");
+          return false;
+        }
         i += 2;
         while (i < line.size() && line[i] == ' ') ++i;
       }
-      if (i + 1 == line.size() && line[i] == '-') ++depth_here;
     }
     char previous = ' ';
     for (; i < line.size(); ++i) {
@@ -189,25 +197,30 @@ bool PreScan(std::string_view text, FileId file, Diagnostics& diags, const LoadL
   return true;
 }
 
+// The end of the quoted scalar whose opening quote is text[begin], just past its closing quote;
+// nullopt when the quote is never closed.
+std::optional<size_t> QuotedEnd(std::string_view text, size_t begin) {
+  const char quote = text[begin];
+  for (size_t i = begin + 1; i < text.size(); ++i) {
+    if (quote == '"' && text[i] == '\\') {
+      ++i;
+    } else if (text[i] == quote) {
+      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        ++i;
+      } else {
+        return i + 1;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 // Where a scalar token ends, for carets that underline the whole token. yaml-cpp only gives the
 // start; the end is found in the source text from the token's first character.
 size_t ScalarEnd(std::string_view text, size_t begin, bool in_flow) {
   if (begin >= text.size()) return begin;
   const char first = text[begin];
-  if (first == '"' || first == '\'') {
-    for (size_t i = begin + 1; i < text.size(); ++i) {
-      if (first == '"' && text[i] == '\\') {
-        ++i;
-      } else if (text[i] == first) {
-        if (first == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
-          ++i;
-        } else {
-          return i + 1;
-        }
-      }
-    }
-    return text.size();
-  }
+  if (first == '"' || first == '\'') return QuotedEnd(text, begin).value_or(text.size());
   if (first == '|' || first == '>') return begin + 1;
   size_t end = begin;
   for (size_t i = begin; i < text.size(); ++i) {
@@ -278,6 +291,17 @@ class TreeBuilder : public YAML::EventHandler {
     CheckAnchor(mark, anchor);
     CheckTag(mark, tag);
     const size_t begin = Offset(mark);
+    // yaml-cpp 0.7 ends a quoted scalar that is never closed at the end of the file instead of
+    // refusing it, so `name: "demo` would silently swallow every line after it.
+    if (tag == "!" && begin < text_.size() && (text_[begin] == '"' || text_[begin] == '\'') &&
+        !QuotedEnd(text_, begin)) {
+      diags_.AddError("malformed-yaml", Span(mark, 1),
+                      std::string("malformed YAML: the quoted string that starts here is never "
+                                  "closed"),
+                      std::string("a closing ") + text_[begin] + " on the same or a later line");
+      failed_ = true;
+      throw StopParsing{};
+    }
     Node node;
     node.kind = Node::Kind::kScalar;
     node.quoted = tag == "!";
@@ -333,7 +357,17 @@ class TreeBuilder : public YAML::EventHandler {
   }
   void CheckTag(const YAML::Mark& mark, const std::string& tag) {
     if (tag.empty() || tag == "?" || tag == "!") return;
-    diags_.AddError("yaml-tag", Span(mark, 1), "YAML tag '" + tag + "' is not allowed in a policy",
+    // yaml-cpp hands over the resolved tag ("tag:yaml.org,2002:str"); the author wrote "!!str".
+    const size_t begin = Offset(mark);
+    std::string written = tag;
+    size_t length = 1;
+    if (begin < text_.size() && text_[begin] == '!') {
+      const size_t end = std::min(text_.find_first_of(" \t\r\n,[]{}", begin), text_.size());
+      written = std::string(text_.substr(begin, end - begin));
+      length = end - begin;
+    }
+    diags_.AddError("yaml-tag", Span(mark, length),
+                    "YAML tag '" + written + "' is not allowed in a policy",
                     "plain values without tags");
     failed_ = true;
   }

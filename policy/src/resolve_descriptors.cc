@@ -244,7 +244,15 @@ class DescriptorResolver {
         ok = false;
         continue;
       }
-      if (right->release == RightRelease::kMainOnly) {
+      // docs/policy-language.md: a right newer than a supported release is accepted, with a
+      // warning, because the FreeBSD 14 backend cannot grant it.
+      if (right->release == RightRelease::kFreeBsd15) {
+        r_.diags().AddWarning("right-not-in-release", item.span,
+                              "'" + *name +
+                                  "' is new in FreeBSD 15.0; FreeBSD 14 does not have it, so "
+                                  "the descriptor cannot be limited to it there",
+                              "rights FreeBSD 14 also defines, where the policy must run on 14");
+      } else if (right->release == RightRelease::kMainOnly) {
         r_.diags().AddWarning("right-not-in-release", item.span,
                               "'" + *name +
                                   "' exists only in FreeBSD's development branch "

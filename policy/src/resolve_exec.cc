@@ -29,6 +29,7 @@ bool IsValidPrincipal(std::string_view text) {
 void ResolveEnv(const Node& node, Resolver& r, Exec& exec) {
   if (!r.ExpectMapping(node, "'exec.env'")) return;
   r.CheckKeys(node, {"clean", "keep", "set"}, "in 'exec.env'");
+  exec.env_span = node.span;
   static const std::regex kVariable("[A-Za-z_][A-Za-z0-9_]*");
   auto check_name = [&](const std::string& name, SourceSpan span) {
     if (std::regex_match(name, kVariable) && name.size() <= 255) return true;

@@ -18,6 +18,10 @@ class FilesystemResolver {
     if (!r_.ExpectMapping(node, "'filesystem'")) return;
     r_.CheckKeys(node, {"root", "mounts", "scratch", "symlinks", "proc", "dev"}, "in 'filesystem'");
     fs_.span = node.span;
+    // /proc and /dev are claimed before the entries: a mount on one of them is the entry at
+    // fault, and the note says where the implicit one comes from.
+    ReadSpecial(node, "proc", "/proc", "procfs", fs_.proc);
+    ReadSpecial(node, "dev", "/dev", "devfs", fs_.dev);
     if (const Node* root = node.Find("root")) ReadRoot(*root);
     if (const Node* mounts = node.Find("mounts");
         mounts && r_.ExpectSequence(*mounts, "'filesystem.mounts'")) {
@@ -31,25 +35,26 @@ class FilesystemResolver {
         symlinks && r_.ExpectSequence(*symlinks, "'filesystem.symlinks'")) {
       for (const Node& item : symlinks->items) ReadSymlink(item);
     }
-    if (const Node* proc = node.Find("proc")) {
-      if (auto value = r_.Bool(*proc, "'filesystem.proc'")) {
-        fs_.proc = *value;
-        if (fs_.proc) Claim("/proc", proc->span);
-      }
-    } else {
-      Claim("/proc", node.span);
-    }
-    if (const Node* dev = node.Find("dev")) {
-      if (auto value = r_.Bool(*dev, "'filesystem.dev'")) {
-        fs_.dev = *value;
-        if (fs_.dev) Claim("/dev", dev->span);
-      }
-    } else {
-      Claim("/dev", node.span);
-    }
   }
 
  private:
+  void ReadSpecial(const Node& node, std::string_view key, const std::string& path,
+                   std::string_view what, bool& value) {
+    const std::string clause = "'filesystem." + std::string(key) + "'";
+    if (const Node* flag = node.Find(key)) {
+      if (auto on = r_.Bool(*flag, clause)) {
+        value = *on;
+        if (value) {
+          Claim(path, flag->span, "the sandbox's own " + std::string(what) + " is mounted there");
+        }
+      }
+    } else {
+      Claim(path, node.span,
+            "the sandbox's own " + std::string(what) + " is mounted there (" + clause +
+                " is true by default)");
+    }
+  }
+
   void ReadRoot(const Node& node) {
     if (!r_.ExpectMapping(node, "'filesystem.root'")) return;
     r_.CheckKeys(node, {"type", "path", "zfs_snapshot", "readonly", "size"},
@@ -220,24 +225,30 @@ class FilesystemResolver {
                           "at most 1023 bytes without NUL");
       return;
     }
-    if (*p == "/" || !Claim(*p, path->span)) return;
+    if (*p == "/") {
+      r_.diags().AddError("invalid-path", path->span, "a symlink cannot replace the sandbox's root",
+                          "a path beneath the root, e.g. /bin");
+      return;
+    }
+    if (!Claim(*p, path->span)) return;
     fs_.symlinks.push_back({*p, *t, path->span});
   }
 
-  // Records that `target` is used; two entries on one target are an error.
-  bool Claim(const std::string& target, SourceSpan span) {
-    auto [it, inserted] = targets_.emplace(target, span);
+  // Records that `target` is used; two entries on one target are an error. `note` is what the
+  // error of a later entry on the same target says about this one.
+  bool Claim(const std::string& target, SourceSpan span, std::string note = "first used here") {
+    auto [it, inserted] = targets_.emplace(target, std::make_pair(span, std::move(note)));
     if (inserted) return true;
     r_.diags()
         .AddError("duplicate-target", span, "'" + target + "' is used twice in the filesystem view",
                   "one mount, scratch space or symlink per path")
-        .AddNote(it->second, "first used here");
+        .AddNote(it->second.first, it->second.second);
     return false;
   }
 
   Resolver& r_;
   Filesystem& fs_;
-  std::map<std::string, SourceSpan> targets_;
+  std::map<std::string, std::pair<SourceSpan, std::string>> targets_;
 };
 
 }  // namespace

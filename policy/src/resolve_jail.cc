@@ -174,10 +174,11 @@ void ResolveJail(const Node& node, Resolver& r, Policy& policy) {
         break;
       case JailParamType::kString:
         if (auto s = r.String(value, what, /*allow_empty=*/true)) {
-          if (param->max_length && s->size() >= param->max_length) {
+          // max_length already excludes the terminating NUL (names.h): OSRELEASELEN 32 -> 31.
+          if (param->max_length && s->size() > param->max_length) {
             r.diags().AddError("value-out-of-range", value.span,
                                what + " is " + std::to_string(s->size()) + " bytes long",
-                               "at most " + std::to_string(param->max_length - 1) + " bytes");
+                               "at most " + std::to_string(param->max_length) + " bytes");
           } else if (s->find('\0') != std::string::npos) {
             r.diags().AddError("invalid-value", value.span, what + " contains a NUL byte",
                                "text without NUL bytes");

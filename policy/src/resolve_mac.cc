@@ -237,7 +237,14 @@ std::optional<PortAclRule> ParsePortAcl(const Node& node, Resolver& r) {
                        "'" + text + "' is not a mac_portacl rule", std::move(expected));
     return std::nullopt;
   };
-  if (fields.size() != 4) return fail(0, "uid|gid:ID:tcp|udp:PORT, e.g. uid:80:tcp:80");
+  if (fields.size() != 4) {
+    // No single field is at fault when there are too few or too many: underline the rule.
+    r.diags().AddError("invalid-mac-rule", node.span,
+                       "'" + text + "' is not a mac_portacl rule: it has " +
+                           std::to_string(fields.size()) + " fields instead of 4",
+                       "uid|gid:ID:tcp|udp:PORT, e.g. uid:80:tcp:80");
+    return std::nullopt;
+  }
   PortAclRule rule;
   rule.span = node.span;
   if (fields[0].first != "uid" && fields[0].first != "gid") return fail(0, "'uid' or 'gid' first");

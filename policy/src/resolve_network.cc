@@ -202,17 +202,20 @@ void ResolveNetwork(const Node& node, Resolver& r, Policy& policy) {
     }
     return;
   }
-  if (const Node* addresses = node.Find("addresses");
-      addresses && r.ExpectSequence(*addresses, "'network.addresses'")) {
+  const Node* addresses = node.Find("addresses");
+  if (addresses && r.ExpectSequence(*addresses, "'network.addresses'")) {
     for (const Node& item : addresses->items) {
       if (auto cidr = ReadCidr(r, item, "an address", /*default_host=*/false)) {
         network.addresses.push_back(*cidr);
       }
     }
   }
-  if (network.addresses.empty()) {
-    r.diags().AddError("missing-key", node.span, "'mode: vnet' needs at least one address",
-                       "addresses: [10.77.0.2/24]");
+  // Only when none was written: an address that was written but refused already has its own
+  // error, and "needs at least one address" would send the author looking for a missing key.
+  if (!addresses || addresses->is_null() ||
+      (addresses->is_sequence() && addresses->items.empty())) {
+    r.diags().AddError("missing-key", addresses ? addresses->span : node.span,
+                       "'mode: vnet' needs at least one address", "addresses: [10.77.0.2/24]");
   }
   if (const Node* gateway = node.Find("gateway")) {
     if (auto cidr = ReadCidr(r, *gateway, "'gateway'", /*default_host=*/true,

@@ -158,11 +158,12 @@ class ConditionParser {
   }
 
   std::nullopt_t Fail(const Token& token, const std::string& expected) {
-    const std::string found =
-        token.kind == Token::Kind::kEnd ? "the end of the condition" : "'" + token.text + "'";
     r_.diags().AddError("invalid-condition",
                         r_.SubSpan(node_, token.offset, std::max<size_t>(token.text.size(), 1)),
-                        "unexpected " + found + " in condition '" + text_ + "'", expected);
+                        token.kind == Token::Kind::kEnd
+                            ? "condition '" + text_ + "' ends too early"
+                            : "unexpected '" + token.text + "' in condition '" + text_ + "'",
+                        expected);
     return std::nullopt;
   }
 
@@ -189,6 +190,65 @@ std::variant<uint64_t, const Term*> Evaluate(const Operand& operand, Target targ
 }
 
 // ---- rules ---------------------------------------------------------------------------------
+
+// One call under each target's own name, for the "(freebsd has 'fstatat')" hint when a policy
+// names a syscall only one target has. Curated, not guessed from spelling: the nearest name by
+// edit distance is often a different call (clone -> close, mbind -> bind, uname -> name).
+// Where one side is a newer variant (openat2, faccessat2), the hint names the older call the
+// other target has. tests/policy/check_test.cc checks every hint names a real syscall.
+struct CrossTargetName {
+  std::string_view linux_name;
+  std::string_view freebsd_name;
+};
+constexpr CrossTargetName kCrossTargetNames[] = {
+    {"newfstatat", "fstatat"},
+    {"stat", "fstatat"},
+    {"lstat", "fstatat"},
+    {"pread64", "pread"},
+    {"pwrite64", "pwrite"},
+    {"umount2", "unmount"},
+    {"exit_group", "_exit"},
+    {"rt_sigaction", "sigaction"},
+    {"rt_sigprocmask", "sigprocmask"},
+    {"rt_sigreturn", "sigreturn"},
+    {"rt_sigpending", "sigpending"},
+    {"rt_sigsuspend", "sigsuspend"},
+    {"rt_sigtimedwait", "sigtimedwait"},
+    {"timer_create", "ktimer_create"},
+    {"timer_settime", "ktimer_settime"},
+    {"timer_gettime", "ktimer_gettime"},
+    {"timer_getoverrun", "ktimer_getoverrun"},
+    {"timer_delete", "ktimer_delete"},
+    {"mq_open", "kmq_open"},
+    {"mq_unlink", "kmq_unlink"},
+    {"mq_timedsend", "kmq_timedsend"},
+    {"mq_timedreceive", "kmq_timedreceive"},
+    {"mq_notify", "kmq_notify"},
+    {"mq_getsetattr", "kmq_setattr"},
+    {"getcwd", "__getcwd"},
+    {"_sysctl", "__sysctl"},
+    {"semctl", "__semctl"},
+    {"sched_setaffinity", "cpuset_setaffinity"},
+    {"sched_getaffinity", "cpuset_getaffinity"},
+    {"waitid", "wait6"},
+    {"inotify_add_watch", "inotify_add_watch_at"},
+    {"pipe", "pipe2"},
+    {"openat2", "openat"},
+    {"faccessat2", "faccessat"},
+    {"fchmodat2", "fchmodat"},
+    {"preadv2", "preadv"},
+    {"pwritev2", "pwritev"},
+    {"mlock2", "mlock"},
+};
+
+// The name `other` gives the call that the other target calls `name`; empty if none is known.
+std::string_view OtherSpelling(std::string_view name, Target other) {
+  for (const CrossTargetName& pair : kCrossTargetNames) {
+    if (other == Target::kFreeBsd && pair.linux_name == name) return pair.freebsd_name;
+    if (other == Target::kLinux && pair.freebsd_name == name) return pair.linux_name;
+  }
+  return {};
+}
 
 enum class ListKind { kAllow, kDeny };
 
@@ -402,6 +462,9 @@ class SyscallResolver {
       targets.push_back(scope.target);
     }
 
+    // Condition index -> the targets on which it can never hold: reported once when that is
+    // every target, rather than once per target with the same position and words.
+    std::map<size_t, std::vector<Target>> never_true;
     for (Target target : targets) {
       std::vector<ArgCondition> resolved;
       bool applies = true;
@@ -423,11 +486,7 @@ class SyscallResolver {
               std::get<uint64_t>(value);
         }
         if (condition.op == CmpOp::kMaskedEq && (condition.value & ~condition.mask) != 0) {
-          r_.diags().AddWarning("condition-never-true", condition.span,
-                                "'" + condition.text + "' can never hold on " +
-                                    std::string(TargetName(target)) +
-                                    ": the value has bits outside the mask",
-                                "a value whose bits all lie inside the mask");
+          never_true[i].push_back(target);
         }
         resolved.push_back(std::move(condition));
       }
@@ -455,6 +514,23 @@ class SyscallResolver {
         }
       }
     }
+    for (const auto& [index, on] : never_true) {
+      const Node& condition = *conditions[index];
+      if (on.size() == targets.size() && targets.size() > 1) {
+        r_.diags().AddWarning(
+            "condition-never-true", condition.span,
+            "'" + condition.scalar + "' can never hold: the value has bits outside the mask",
+            "a value whose bits all lie inside the mask");
+        continue;
+      }
+      for (Target target : on) {
+        r_.diags().AddWarning("condition-never-true", condition.span,
+                              "'" + condition.scalar + "' can never hold on " +
+                                  std::string(TargetName(target)) +
+                                  ": the value has bits outside the mask",
+                              "a value whose bits all lie inside the mask");
+      }
+    }
   }
 
   void MissingConstant(const Term& term, const Node& condition, Target target, ListKind kind,
@@ -476,13 +552,14 @@ class SyscallResolver {
   }
 
   std::string SuggestOther(std::string_view name, Target other, bool is_group) {
-    std::vector<std::string_view> names;
+    std::string_view near;
     if (is_group) {
+      std::vector<std::string_view> names;
       for (const SyscallGroup& group : SyscallGroups(other)) names.push_back(group.name);
+      near = NearestName(name, names);
     } else {
-      for (const SyscallInfo& info : Syscalls(other)) names.push_back(info.name);
+      near = OtherSpelling(name, other);
     }
-    std::string_view near = NearestName(name, names);
     if (near.empty()) return "";
     return " (" + std::string(TargetName(other)) + " has '" + std::string(near) + "')";
   }
@@ -499,16 +576,31 @@ class SyscallResolver {
       }
     }
     const std::string where = only ? std::string(TargetName(*only)) : "linux or freebsd";
+    // Under 'syscalls.linux' a FreeBSD name (or the reverse) is not a typo: it is in the wrong
+    // list, and the other target's spelling of the call is the useful hint.
+    std::string hint;
+    if (only) {
+      const Target other = *only == Target::kLinux ? Target::kFreeBsd : Target::kLinux;
+      const bool elsewhere =
+          is_group ? FindSyscallGroup(other, name) != nullptr : FindSyscall(other, name) != nullptr;
+      if (elsewhere) {
+        std::string_view same = is_group ? std::string_view() : OtherSpelling(name, *only);
+        hint = "; '" + name + "' is a " + std::string(TargetName(other)) +
+               (is_group ? " group" : " syscall") +
+               (same.empty() ? "" : ", " + where + " calls it '" + std::string(same) + "'");
+      }
+    }
     if (is_group) {
-      r_.diags().AddError("unknown-syscall-group", span,
-                          "unknown syscall group '" + name + "' for " + where,
-                          "a group from docs/syscall-groups.md" + DidYouMean(name, names));
+      r_.diags().AddError(
+          "unknown-syscall-group", span, "unknown syscall group '" + name + "' for " + where + hint,
+          "a group from docs/syscall-groups.md" + (hint.empty() ? DidYouMean(name, names) : ""));
     } else {
       r_.diags().AddError(
-          "unknown-syscall", span, "unknown syscall '" + name + "' for " + where,
+          "unknown-syscall", span, "unknown syscall '" + name + "' for " + where + hint,
           std::string(only && *only == Target::kFreeBsd ? "a syscalls.master name"
                                                         : "a libseccomp syscall name") +
-              (only ? "" : " or a FreeBSD syscalls.master name") + DidYouMean(name, names));
+              (only ? "" : " or a FreeBSD syscalls.master name") +
+              (hint.empty() ? DidYouMean(name, names) : ""));
     }
   }
 

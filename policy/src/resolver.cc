@@ -22,6 +22,21 @@ std::string Quote(std::string_view text) {
   return out;
 }
 
+// True when `text` is written like an integer literal (ParseIntLiteral's syntax) whatever its
+// size: then a literal that does not parse is too large, not of the wrong type.
+bool LooksLikeInteger(std::string_view text) {
+  if (!text.empty() && text[0] == '-') text.remove_prefix(1);
+  std::string_view digits = "0123456789";
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    digits = "0123456789abcdefABCDEF";
+    text.remove_prefix(2);
+  } else if (text.size() > 2 && text[0] == '0' && (text[1] == 'o' || text[1] == 'O')) {
+    digits = "01234567";
+    text.remove_prefix(2);
+  }
+  return !text.empty() && text.find_first_not_of(digits) == std::string_view::npos;
+}
+
 }  // namespace
 
 std::optional<IntLiteral> ParseIntLiteral(std::string_view text) {
@@ -120,10 +135,15 @@ std::optional<bool> Resolver::Bool(const Node& node, std::string_view what) {
       return std::nullopt;
     }
   }
-  diags_.AddError("wrong-type", node.span,
-                  std::string(what) + " must be true or false, found " +
-                      (node.is_scalar() ? Quote(node.scalar) : std::string(node.KindName())),
-                  "'true' or 'false'");
+  // A quoted "true" is a string (docs: quoted scalars are always strings); saying so is the
+  // only way the author sees why the value that reads like a boolean was refused.
+  const bool quoted_bool = node.quoted && (node.scalar == "true" || node.scalar == "false");
+  diags_.AddError(
+      "wrong-type", node.span,
+      std::string(what) + " must be true or false, found " +
+          (node.is_scalar() ? (node.quoted ? "the quoted string " : "") + Quote(node.scalar)
+                            : std::string(node.KindName())),
+      quoted_bool ? "'true' or 'false' (without quotes)" : "'true' or 'false'");
   return std::nullopt;
 }
 
@@ -139,6 +159,11 @@ std::optional<int64_t> Resolver::Int(const Node& node, std::string_view what, in
     return std::nullopt;
   }
   std::optional<IntLiteral> literal = ParseIntLiteral(node.scalar);
+  if (!literal && LooksLikeInteger(node.scalar)) {
+    diags_.AddError("value-out-of-range", node.span,
+                    std::string(what) + " " + node.scalar + " is out of range", range);
+    return std::nullopt;
+  }
   if (!literal) {
     diags_.AddError("wrong-type", node.span,
                     std::string(what) + " must be an integer, found " + Quote(node.scalar), range);
@@ -202,17 +227,18 @@ std::optional<uint64_t> Resolver::Size(const Node& node, std::string_view what) 
   }
   if (shift) text.remove_suffix(1);
   std::optional<IntLiteral> literal = ParseIntLiteral(text);
+  constexpr uint64_t kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  if ((!literal && LooksLikeInteger(text) && text[0] != '-') ||
+      (literal && !literal->negative && literal->magnitude > (kMax >> shift))) {
+    diags_.AddError("value-out-of-range", node.span,
+                    std::string(what) + " " + node.scalar + " is too large",
+                    "a size of at most 2^63 - 1 bytes");
+    return std::nullopt;
+  }
   if (!literal || literal->negative) {
     diags_.AddError("wrong-type", node.span,
                     std::string(what) + " must be a size, found " + Quote(node.scalar),
                     std::string(kExpected));
-    return std::nullopt;
-  }
-  constexpr uint64_t kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-  if (literal->magnitude > (kMax >> shift)) {
-    diags_.AddError("value-out-of-range", node.span,
-                    std::string(what) + " " + node.scalar + " is too large",
-                    "a size of at most 2^63 - 1 bytes");
     return std::nullopt;
   }
   return literal->magnitude << shift;
@@ -256,18 +282,19 @@ std::optional<uint64_t> Resolver::DurationMs(const Node& node, std::string_view 
     }
   }
   std::optional<IntLiteral> literal = ParseIntLiteral(text);
-  if (!literal || literal->negative || text.find_first_not_of("0123456789") != std::string::npos) {
-    diags_.AddError("wrong-type", node.span,
-                    std::string(what) + " must be a duration, found " + Quote(node.scalar),
-                    std::string(kExpected));
-    return std::nullopt;
-  }
+  const bool decimal = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
   // Durations are capped at 100 years: far beyond any sandbox, far below overflow.
   constexpr uint64_t kMaxMs = 100ull * 365 * 86'400'000;
-  if (literal->magnitude > kMaxMs / unit_ms) {
+  if (decimal && (!literal || literal->magnitude > kMaxMs / unit_ms)) {
     diags_.AddError("value-out-of-range", node.span,
                     std::string(what) + " " + node.scalar + " is too long",
                     "a duration of at most 100 years");
+    return std::nullopt;
+  }
+  if (!literal || !decimal) {
+    diags_.AddError("wrong-type", node.span,
+                    std::string(what) + " must be a duration, found " + Quote(node.scalar),
+                    std::string(kExpected));
     return std::nullopt;
   }
   return literal->magnitude * unit_ms;

@@ -104,6 +104,15 @@ TEST(LoadTest, MalformedYaml) {
   EXPECT_EQ(loaded->diags.all()[0].message.find("yaml-cpp"), std::string::npos);
 }
 
+TEST(LoadTest, UnclosedQuoteIsMalformed) {
+  // yaml-cpp alone would end the string at the end of the file and accept it.
+  EXPECT_EQ(OnlyDiag(*Load("version: 1\nname: \"demo\nhostname: box\n")), "malformed-yaml@2:7");
+  EXPECT_EQ(OnlyDiag(*Load("version: 1\nname: 'demo\n")), "malformed-yaml@2:7");
+  // Closed on a later line, or right at the end of the file without a newline: fine.
+  EXPECT_TRUE(Load("version: 1\nname: \"de\n  mo\"\n")->root);
+  EXPECT_TRUE(Load("version: 1\nname: 'it''s'")->root);
+}
+
 TEST(LoadTest, MultipleDocuments) {
   EXPECT_EQ(OnlyDiag(*Load("version: 1\n---\nversion: 1\n")), "multiple-documents@2:1");
 }
@@ -130,7 +139,13 @@ TEST(LoadTest, AliasBombIsRefusedQuickly) {
 }
 
 TEST(LoadTest, TagsAreRefused) {
-  EXPECT_EQ(OnlyDiag(*Load("version: !!int 1\n")), "yaml-tag@1:10");
+  auto loaded = Load("version: !!int 1\n");
+  EXPECT_EQ(OnlyDiag(*loaded), "yaml-tag@1:10");
+  // Quoted as written, not as yaml-cpp resolves it ("tag:yaml.org,2002:int").
+  EXPECT_EQ(loaded->diags.all()[0].message, "YAML tag '!!int' is not allowed in a policy");
+  EXPECT_EQ(loaded->sources.text(loaded->diags.all()[0].span), "!!int");
+  EXPECT_EQ(Load("x: !local [a]\n")->diags.all().at(0).message,
+            "YAML tag '!local' is not allowed in a policy");
 }
 
 TEST(LoadTest, InvalidUtf8) {
@@ -164,7 +179,12 @@ TEST(LoadTest, DeepDashNesting) {
   deep += "y\n";
   auto loaded = Load(deep);
   EXPECT_FALSE(loaded->root);
-  EXPECT_EQ(loaded->diags.all().at(0).name, "too-deep");
+  // The mapping is level 1 and x's list level 2, so the 32nd dash opens level 33.
+  EXPECT_EQ(OnlyDiag(*loaded), "too-deep@3:63");
+  // Exactly at the limit: fine.
+  std::string limit = "version: 1\nx:\n";
+  for (int i = 0; i < 31; ++i) limit += "- ";
+  EXPECT_TRUE(Load(limit + "y\n")->root);
 }
 
 TEST(LoadTest, ModestNestingIsFine) {

@@ -46,6 +46,19 @@ class TempDir {
 
 std::string ReadFile(const std::filesystem::path& path);
 
+// What a program run by RunProgram() did.
+struct ProgramResult {
+  int exit_code = -1;  // the exit status, or 128 + the signal number if a signal killed it
+  std::string out;     // everything it wrote to stdout
+  std::string err;     // everything it wrote to stderr
+};
+
+// Runs argv[0] (a path, not searched in $PATH) with `argv` in directory `cwd`, stdin from
+// /dev/null, and waits for it. Output is collected through temporary files, so a program that
+// writes a lot to both streams cannot deadlock against the test. Throws std::runtime_error if
+// the program cannot be started.
+ProgramResult RunProgram(const std::vector<std::string>& argv, const std::filesystem::path& cwd);
+
 }  // namespace stockade::testing
 
 // Skips the current test unless the shared reference tables exist, saying why.

@@ -107,6 +107,7 @@ struct Exec {
   SourceSpan workdir_span;
   bool env_clean = true;  // start from an empty environment (exec.clean)
   SourceSpan env_clean_span;
+  SourceSpan env_span;  // the 'env' mapping; invalid when the policy does not write one
   std::vector<std::string> env_keep;   // names copied from the caller's environment
   std::vector<EnvVar> env_set;         // explicit values; win over env_keep
   std::optional<uint64_t> timeout_ms;  // wall-clock limit; the program is killed after it
