@@ -327,6 +327,9 @@ enforce::Assessment Assess(const policy::Policy& policy, const HostFacts& host) 
       } else {
         add(id, span, Fidelity::kExact, "setresuid/setresgid, supplementary groups cleared");
       }
+    } else if (id == "exec.env") {
+      add(id, span, Fidelity::kExact,
+          "the launcher builds the environment from nothing, the kept names and the set values");
     } else if (id == "exec.workdir" || id == "exec.core_dumps") {
       add(id, span, Fidelity::kExact,
           id == "exec.workdir" ? "chdir(2) before exec" : "RLIMIT_CORE");

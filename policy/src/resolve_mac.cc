@@ -131,7 +131,7 @@ class UgidfwParser {
         (word.text == "uid" ? rule.subject_uid : rule.subject_gid) =
             std::make_pair(negated, *range);
       } else if (word.text == "jailid") {
-        r_.diags().AddError("invalid-value", r_.SubSpan(node_, word.offset, word.text.size()),
+        r_.diags().AddError("invalid-mac-rule", r_.SubSpan(node_, word.offset, word.text.size()),
                             "'jailid' is added by stockade",
                             "rules without 'jailid': each one is scoped to this policy's jail");
         return false;
