@@ -39,10 +39,6 @@ std::string ActionName(const policy::Action& action) {
   return "kill";
 }
 
-bool IsCapModeDenial(const policy::Action& action) {
-  return action.kind == policy::ActionKind::kErrno && action.errno_name == "ECAPMODE";
-}
-
 struct Verdict {
   Fidelity fidelity;
   std::string how;
@@ -137,11 +133,16 @@ class Assessor {
       return {Fidelity::kNotEnforced, ReleaseName(release_) + " has no system call " +
                                           List(c.unknown) + ", which the policy names"};
     }
+    const bool one_action = c.deny_actions.size() <= 1;
+    const std::string action = c.deny_actions.empty() ? "" : c.deny_actions.front();
+    const std::string answered =
+        action.empty() || action == "errno ECAPMODE"
+            ? "calls outside it fail with ECAPMODE"
+            : "calls outside it fail with ECAPMODE where the policy says " + action;
     if (c.allowed_but_forbidden.empty() && c.forbidden_but_allowed.empty() &&
-        c.conditional.empty() && c.other_actions.empty()) {
-      return Exact(
-          "capability mode (cap_enter(2)): its fixed set is exactly the policy's, and "
-          "it fails the other calls with ECAPMODE as the policy asks");
+        c.conditional.empty() && one_action && !c.logged) {
+      return Exact("capability mode (cap_enter(2)): its fixed set is exactly the policy's; " +
+                   answered);
     }
     std::string how = "capability mode's fixed set (cap_enter(2)) stands in for the filter";
     if (!c.allowed_but_forbidden.empty()) {
@@ -155,9 +156,13 @@ class Assessor {
     if (!c.conditional.empty()) {
       how += "; argument conditions are not checked (" + List(c.conditional) + ")";
     }
-    if (!c.other_actions.empty()) {
-      how += "; forbidden calls fail with ECAPMODE instead of " + List(c.other_actions);
+    if (!one_action) {
+      how += "; it answers every forbidden call with ECAPMODE, where the policy uses " +
+             List(c.deny_actions);
+    } else if (!action.empty() && action != "errno ECAPMODE") {
+      how += "; " + answered;
     }
+    if (c.logged) how += "; nothing is logged";
     return {Fidelity::kApproximated, how};
   }
 
@@ -361,7 +366,10 @@ CapabilityModeComparison CompareWithCapabilityMode(const policy::Policy& policy,
     const Rules& r = it == by_name.end() ? none : it->second;
     bool allowed = false;
     const policy::Action* denial = nullptr;
-    if (r.deny) {
+    if (r.deny && r.deny->kind == policy::ActionKind::kLog) {
+      allowed = true;  // a 'log' action lets the call through and logs it
+      out.logged = true;
+    } else if (r.deny) {
       denial = r.deny;
     } else if (r.deny_conditional || (r.allow_conditional && !r.allow)) {
       out.conditional.push_back(name);
@@ -370,14 +378,14 @@ CapabilityModeComparison CompareWithCapabilityMode(const policy::Policy& policy,
       allowed = true;
     } else if (default_allows) {
       allowed = true;
-      if (fallback.kind == policy::ActionKind::kLog) actions.insert("log");
+      if (fallback.kind == policy::ActionKind::kLog) out.logged = true;
     } else {
       denial = &fallback;
     }
     if (allowed && !*capmode) out.allowed_but_forbidden.push_back(name);
     if (!allowed) {
       if (*capmode) out.forbidden_but_allowed.push_back(name);
-      if (!IsCapModeDenial(*denial)) actions.insert(ActionName(*denial));
+      actions.insert(ActionName(*denial));
     }
   }
   for (std::vector<std::string>* list :
@@ -385,7 +393,7 @@ CapabilityModeComparison CompareWithCapabilityMode(const policy::Policy& policy,
     std::sort(list->begin(), list->end());
   }
   out.unknown.assign(unknown.begin(), unknown.end());
-  out.other_actions.assign(actions.begin(), actions.end());
+  out.deny_actions.assign(actions.begin(), actions.end());
   return out;
 }
 

@@ -22,10 +22,11 @@ namespace stockade::freebsd {
 //    on a 14 target;
 //  - 'syscalls': FreeBSD has no seccomp. Without capability_mode it is not enforced. With it,
 //    capability mode's fixed set (policy::FreeBsdCapabilityModeAllowed) decides: exact only when
-//    the policy allows exactly that set, has no argument conditions, and denies with ECAPMODE
-//    (what capability mode does); otherwise approximated, naming the syscalls the policy allows
-//    that capability mode forbids and those it forbids that capability mode allows. A syscall
-//    the policy names that the release does not have makes it not enforced;
+//    the policy allows exactly that set, has no argument conditions, denies every other call the
+//    same way (capability mode answers them all with ECAPMODE; the how says so when the policy's
+//    one action is another) and logs nothing; otherwise approximated, naming the syscalls the
+//    policy allows that capability mode forbids and those it forbids that capability mode
+//    allows. A syscall a rule names that the release does not have makes it not enforced;
 //  - 'descriptors' with rights the release lacks is not enforced;
 //  - 'mac.portacl' is host-wide: approximated; 'exec.timeout' is approximated (see the how).
 enforce::Assessment Assess(const policy::Policy& policy, policy::FreeBsdRelease release);
@@ -36,8 +37,9 @@ struct CapabilityModeComparison {
   std::vector<std::string> forbidden_but_allowed;  // the policy forbids, capability mode allows
   std::vector<std::string> conditional;            // the policy decides on arguments
   std::vector<std::string> unknown;  // named by a rule, absent from the release (sorted)
-  // Deny actions other than {errno: ECAPMODE}, as "kill", "trap", "errno EPERM", "log".
-  std::vector<std::string> other_actions;
+  // The distinct actions of the calls the policy denies: "kill", "trap", "errno EPERM" (sorted).
+  std::vector<std::string> deny_actions;
+  bool logged = false;  // some allowed call is to be logged (default: log)
 };
 CapabilityModeComparison CompareWithCapabilityMode(const policy::Policy& policy,
                                                    policy::FreeBsdRelease release);
