@@ -5,6 +5,7 @@
 #include "stockade/freebsd/compile.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "generator.h"
 #include "stockade/enforce/manifest_builder.h"
@@ -109,6 +110,12 @@ std::string ReleaseName(policy::FreeBsdRelease release) {
 
 Expected<Artifacts> Compile(const policy::Policy& policy, const CompileOptions& options) {
   STOCKADE_RETURN_IF_ERROR(CheckOptions(options));
+  if (policy.name.empty() || policy.name[0] == '-') {
+    // jail(8), jexec(8) and jls(8) would take it for an option.
+    return Error(ErrorCode::kInvalidArgument, "the jail name '" + policy.name +
+                                                  "' starts with '-'; jail(8) would read it as an "
+                                                  "option");
+  }
   const policy::RootFs& root = policy.filesystem.root;
   if (!options.zfs_clone_parent.empty() && !root.zfs_snapshot.empty()) {
     const std::string pool = root.zfs_snapshot.substr(0, root.zfs_snapshot.find_first_of("/@"));

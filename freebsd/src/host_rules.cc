@@ -165,16 +165,35 @@ Expected<void> PlanHostRules(const policy::Policy& policy, const CompileOptions&
     }
     hooks.prepare.push_back(Require("test " + Sysctl("security.mac.bsdextended.enabled") + " = 1",
                                     "mac.bsdextended needs mac_bsdextended loaded and enabled"));
+    const int first = options.ugidfw_rule_base;
+    const int last = first + count - 1;
+    const std::string range = std::to_string(first) + ".." + std::to_string(last);
+    const std::string marker = layout.state + "/ugidfw";
+    // 'ugidfw set' replaces a rule: if another jail holds these numbers, setting ours would
+    // silently take its rules away, so the numbers must be free ('ugidfw list' prints a header
+    // line, then "NUMBER RULE" per rule). The marker file records that the numbers are ours,
+    // so that the teardown never removes another jail's rules.
+    std::string set = "if " + std::string(kUgidfw) + " list | " + std::string(kAwk) +
+                      " 'NR > 1 && $1 >= " + std::to_string(first) +
+                      " && $1 <= " + std::to_string(last) +
+                      " { found = 1 } END { exit !found }'; then echo " +
+                      ShellQuote("stockade: ugidfw rules " + range +
+                                 " are in use; give each jail its own rule base") +
+                      " >&2; exit 1; fi && : > " + ShellQuote(marker);
+    std::string remove = "if [ -e " + ShellQuote(marker) + " ]; then";
     for (int i = 0; i < count; ++i) {
-      UgidfwRule rule{options.ugidfw_rule_base + i,
+      UgidfwRule rule{first + i,
                       UgidfwWords(policy.mac.bsdextended[static_cast<size_t>(i)], layout)};
-      std::vector<std::string> set = {std::string(kUgidfw), "set", std::to_string(rule.number)};
-      set.insert(set.end(), rule.words.begin(), rule.words.end());
-      hooks.created.push_back(ShellCommand(set));
-      hooks.poststop.push_back(std::string(kUgidfw) + " remove " + std::to_string(rule.number) +
-                               " 2>/dev/null || true");
+      std::vector<std::string> words = {std::string(kUgidfw), "set", std::to_string(rule.number)};
+      words.insert(words.end(), rule.words.begin(), rule.words.end());
+      set += " && " + ShellCommand(words);
+      remove +=
+          " " + std::string(kUgidfw) + " remove " + std::to_string(rule.number) + " 2>/dev/null;";
       artifacts.ugidfw_rules.push_back(std::move(rule));
     }
+    remove += " " + std::string(kRm) + " -f " + ShellQuote(marker) + "; fi";
+    hooks.created.push_back(set);
+    hooks.poststop.push_back(remove);
   }
 
   // mac_portacl: one host-wide rule string. The jail's elements are appended in exec.prepare

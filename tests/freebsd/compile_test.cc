@@ -526,6 +526,49 @@ TEST(CompileTest, UgidfwRulesAreScopedToTheJail) {
   EXPECT_EQ(a.ugidfw_rules[1].words,
             (std::vector<std::string>{"subject", "not", "uid", "root", "!", "jailid", "t", "object",
                                       "type", "d", "mode", "rsx"}));
+  // The hooks, run against a stand-in for ugidfw(8) that keeps "NUMBER RULE" lines in a file.
+  testing::TempDir dir;
+  options.state_dir = (dir.path() / "state").string();
+  Artifacts run = CompileText(kBase +
+                                  "mac:\n  bsdextended:\n"
+                                  "    - \"subject uid 80 object filesys /data mode rs\"\n"
+                                  "    - \"subject not uid root object type d mode rsx\"\n",
+                              options);
+  const std::filesystem::path rules = dir.path() / "rules";
+  const std::filesystem::path fake = dir.Write(
+      "ugidfw", "#!/bin/sh\nf='" + rules.string() +
+                    "'\ntouch \"$f\"\ncase $1 in\n"
+                    "list) echo 'N slots, N rules'; cat \"$f\";;\n"
+                    "set) n=$2; shift 2; grep -v \"^$n \" \"$f\" > \"$f.new\"; echo \"$n $*\" >> "
+                    "\"$f.new\"; mv \"$f.new\" \"$f\";;\n"
+                    "remove) grep -v \"^$2 \" \"$f\" > \"$f.new\"; mv \"$f.new\" \"$f\";;\nesac\n");
+  std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+  std::filesystem::create_directories(options.state_dir + "/t");
+  auto fix = [&](std::string command) {
+    for (size_t at; (at = command.find("/usr/sbin/ugidfw")) != std::string::npos;) {
+      command.replace(at, 16, fake.string());
+    }
+    return command;
+  };
+  ASSERT_EQ(Setting(run, "exec.created")->values.size(), 1u);
+  ASSERT_EQ(Setting(run, "exec.poststop")->values.size(), 1u);
+  const std::string created = fix(Setting(run, "exec.created")->values[0]);
+  const std::string poststop = fix(Setting(run, "exec.poststop")->values[0]);
+  dir.Write("rules", "7 subject uid 1 object mode n\n");
+  ASSERT_EQ(RunShell(created), 0) << created;
+  EXPECT_EQ(testing::ReadFile(rules),
+            "7 subject uid 1 object mode n\n40 subject uid 80 jailid t object filesys " +
+                run.root_path +
+                "/data mode rs\n41 subject not uid root ! jailid t object type d "
+                "mode rsx\n");
+  ASSERT_EQ(RunShell(poststop), 0);
+  EXPECT_EQ(testing::ReadFile(rules), "7 subject uid 1 object mode n\n");
+  // Numbers another jail holds are never taken over, and then never removed either.
+  dir.Write("rules", "41 subject uid 2 jailid other object mode n\n");
+  EXPECT_NE(RunShell(created + " 2>/dev/null"), 0);
+  ASSERT_EQ(RunShell(poststop), 0);
+  EXPECT_EQ(testing::ReadFile(rules), "41 subject uid 2 jailid other object mode n\n");
+
   options.ugidfw_rule_base = 255;
   EXPECT_NE(CompileError(kBase + "mac:\n  bsdextended: [\"subject uid 1 object mode n\", "
                                  "\"subject uid 2 object mode n\"]\n",
@@ -666,6 +709,9 @@ TEST(CompileTest, RefusesViewsJail8CannotBuild) {
   EXPECT_NE(CompileError(kBase + "filesystem: {mounts: [/.stockade]}\n").find("used by both"),
             std::string::npos);
   EXPECT_NE(CompileError("version: 1\nname: t\n").find("no program"), std::string::npos);
+  EXPECT_NE(
+      CompileError("version: 1\nname: -t\nexec: {command: [/bin/true]}\n").find("starts with '-'"),
+      std::string::npos);
   CompileOptions bad;
   bad.state_dir = "relative";
   EXPECT_NE(CompileError(kBase, bad).find("state_dir"), std::string::npos);
