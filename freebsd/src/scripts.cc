@@ -162,7 +162,12 @@ std::string Readme(const Artifacts& a, const policy::Policy& policy, const Compi
   out += "  - install " + options.launcher + " and " + options.preopen_library + " in " +
          options.tools_dir + "\n";
   if (has("rctl.conf")) out += "  - kern.racct.enable=1 in /boot/loader.conf, then reboot (rctl)\n";
-  if (has("ugidfw.rules")) out += "  - kldload mac_bsdextended (ugidfw rules)\n";
+  if (has("ugidfw.rules")) {
+    out += "  - kldload mac_bsdextended (ugidfw rules); rule numbers " +
+           std::to_string(a.ugidfw_rules.front().number) + ".." +
+           std::to_string(a.ugidfw_rules.back().number) +
+           " must be free (another jail's rules there stop the start)\n";
+  }
   if (has("portacl.rules")) out += "  - kldload mac_portacl (port rules)\n";
   if (has("pf.anchor")) {
     out += "  - pf enabled (pfctl -e) with 'anchor \"" + options.pf_anchor_root +
