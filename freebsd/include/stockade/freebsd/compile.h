@@ -95,7 +95,8 @@ struct Artifacts {
 // when the policy has no exec.command (the manifest needs a program), or when the filesystem
 // view cannot be built by jail(8): a mount point or symlink inside a scratch tmpfs or under a
 // symlink, a target on tools_mount/run_mount, more ugidfw rules than slots from the base, a
-// zfs_clone_parent in another pool. Does not refuse approximations: callers run Assess and
+// zfs_clone_parent in another pool, a jail name starting with '-' (jail(8) would take it for an
+// option). Does not refuse approximations: callers run Assess and
 // enforce::CheckEnforceable first. Parameters FreeBSD 14 lacks are left out for a 14 target.
 Expected<Artifacts> Compile(const policy::Policy& policy, const CompileOptions& options = {});
 
