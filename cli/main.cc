@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// The `stockade` command: check, explain. Exit codes are documented in docs/cli.md.
+// The `stockade` command: check, explain, compile. Exit codes are documented in docs/cli.md.
 
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "run_command.h"
+
+#include "stockade/enforce/fidelity.h"
+#include "stockade/freebsd/compile.h"
+#include "stockade/freebsd/fidelity.h"
 #include "stockade/policy/check.h"
 #include "stockade/policy/describe.h"
 #include "stockade/policy/render.h"
@@ -27,6 +34,15 @@ using stockade::policy::Target;
 constexpr int kExitOk = 0;
 constexpr int kExitPolicyErrors = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitNotEnforceable = 3;
+
+// "freebsd" is the newest release the tables know.
+std::optional<stockade::policy::FreeBsdRelease> FreeBsdReleaseOf(const std::string& target) {
+  if (target == "freebsd14") return stockade::policy::FreeBsdRelease::k14;
+  if (target == "freebsd15") return stockade::policy::FreeBsdRelease::k15;
+  if (target == "freebsd") return stockade::policy::kNewestFreeBsd;
+  return std::nullopt;
+}
 
 bool ColorWanted(const std::string& mode) {
   if (mode == "always") return true;
@@ -93,7 +109,34 @@ struct ExplainArgs {
   std::string target = "linux";
   std::string format = "text";
   std::string color = "auto";
+  bool strict = false;
 };
+
+// The section of DescribePolicy's output that covers a clause id, so that explain can print each
+// clause's fidelity under the section that describes it.
+std::string SectionOf(const std::string& clause) {
+  if (clause == "hostname" || clause == "syscalls" || clause == "descriptors" ||
+      clause == "capability_mode") {
+    return clause;
+  }
+  if (clause.starts_with("exec.")) return "exec.user";
+  if (clause.starts_with("sysv")) return "sysvshm";
+  if (clause.starts_with("filesystem.")) return "filesystem.root";
+  if (clause.starts_with("network")) return "network";
+  if (clause.starts_with("limits.")) return "limits";
+  if (clause.starts_with("mac.")) return "mac.bsdextended";
+  return "securelevel";  // every jail parameter is under "Jail privileges"
+}
+
+// The justification of the accept_approximate entry that covers `clause` on FreeBSD, if any.
+std::optional<std::string> Acceptance(const Policy& policy, const std::string& clause) {
+  for (const auto& entry : policy.accept_approximate) {
+    if (entry.clause == clause && (entry.backend.empty() || entry.backend == "freebsd")) {
+      return entry.justification;
+    }
+  }
+  return std::nullopt;
+}
 
 int RunExplain(const ExplainArgs& args) {
   SourceSet sources;
@@ -106,35 +149,150 @@ int RunExplain(const ExplainArgs& args) {
   if (diags.all().size() > 0) Report(diags, sources, "text", args.color);
   if (!result->has_value()) return kExitPolicyErrors;
   const Policy& policy = **result;
-  const Target target = args.target == "freebsd" ? Target::kFreeBsd : Target::kLinux;
+  const std::optional<stockade::policy::FreeBsdRelease> release = FreeBsdReleaseOf(args.target);
+  const Target target = release ? Target::kFreeBsd : Target::kLinux;
   auto clauses = stockade::policy::DescribePolicy(policy, target);
+  std::optional<stockade::enforce::Assessment> assessment;
+  Diagnostics refusals;
+  bool enforceable = true;
+  if (release) {
+    assessment = stockade::freebsd::Assess(policy, *release);
+    enforceable = stockade::enforce::CheckEnforceable(*assessment, policy, args.strict, refusals);
+  }
   auto where = [&](stockade::policy::SourceSpan span) -> std::string {
     if (!span.valid()) return "default";
     auto at = sources.Position(span.file, span.begin);
     return sources.path(span.file) + ":" + std::to_string(at.line) + ":" +
            std::to_string(at.column);
   };
+  // Fidelity entries by section; what no section covers is printed at the end.
+  std::vector<const stockade::enforce::ClauseFidelity*> unplaced;
+  std::map<std::string, std::vector<const stockade::enforce::ClauseFidelity*>> by_section;
+  if (assessment) {
+    std::set<std::string> sections;
+    for (const auto& clause : clauses) sections.insert(clause.clause);
+    for (const auto& fidelity : assessment->clauses) {
+      const std::string section = SectionOf(fidelity.clause);
+      if (sections.count(section)) {
+        by_section[section].push_back(&fidelity);
+      } else {
+        unplaced.push_back(&fidelity);
+      }
+    }
+  }
+  const std::string backend = assessment ? assessment->backend : args.target;
   if (args.format == "json") {
     nlohmann::ordered_json out;
     out["policy"] = policy.name;
     out["target"] = args.target;
     out["files"] = policy.files;
+    auto fidelity_json = [&](const stockade::enforce::ClauseFidelity& f) {
+      nlohmann::ordered_json entry;
+      entry["clause"] = f.clause;
+      entry["backend"] = backend;
+      entry["fidelity"] = std::string(stockade::enforce::FidelityName(f.fidelity));
+      entry["how"] = f.how;
+      const std::optional<std::string> accepted = Acceptance(policy, f.clause);
+      entry["accepted"] = f.fidelity != stockade::enforce::Fidelity::kExact && accepted;
+      if (accepted) entry["justification"] = *accepted;
+      return entry;
+    };
     for (const auto& clause : clauses) {
       nlohmann::ordered_json entry;
       entry["clause"] = clause.clause;
       entry["title"] = clause.title;
       entry["at"] = where(clause.span);
       entry["grants"] = clause.lines;
+      if (assessment) {
+        entry["fidelity"] = nlohmann::ordered_json::array();
+        for (const auto* f : by_section[clause.clause])
+          entry["fidelity"].push_back(fidelity_json(*f));
+      }
       out["clauses"].push_back(entry);
     }
+    if (assessment) {
+      for (const auto* f : unplaced) out["other_fidelity"].push_back(fidelity_json(*f));
+      out["enforceable"] = enforceable;
+    }
     std::cout << out.dump(2) << "\n";
-    return kExitOk;
+  } else {
+    auto print_fidelity = [&](const stockade::enforce::ClauseFidelity& f) {
+      std::cout << "  " << backend << " [" << f.clause
+                << "]: " << stockade::enforce::FidelityName(f.fidelity) << " \u2014 " << f.how
+                << "\n";
+      if (f.fidelity == stockade::enforce::Fidelity::kExact) return;
+      const std::optional<std::string> accepted = Acceptance(policy, f.clause);
+      if (accepted && !args.strict) {
+        std::cout << "    accepted: " << *accepted << "\n";
+      } else if (accepted) {
+        std::cout << "    refused under --strict (accepted: " << *accepted << ")\n";
+      } else {
+        std::cout << "    refused: not accepted for freebsd (accept_approximate)\n";
+      }
+    };
+    std::cout << "policy '" << policy.name << "' (" << args.file << ") on " << args.target << "\n";
+    for (const auto& clause : clauses) {
+      std::cout << "\n"
+                << clause.title << "  [" << clause.clause << ", " << where(clause.span) << "]\n";
+      for (const std::string& line : clause.lines) std::cout << "  - " << line << "\n";
+      for (const auto* f : by_section[clause.clause]) print_fidelity(*f);
+    }
+    if (!unplaced.empty()) {
+      std::cout << "\nOther clauses\n";
+      for (const auto* f : unplaced) print_fidelity(*f);
+    }
   }
-  std::cout << "policy '" << policy.name << "' (" << args.file << ") on " << args.target << "\n";
-  for (const auto& clause : clauses) {
-    std::cout << "\n"
-              << clause.title << "  [" << clause.clause << ", " << where(clause.span) << "]\n";
-    for (const std::string& line : clause.lines) std::cout << "  - " << line << "\n";
+  if (!enforceable) {
+    Report(refusals, sources, "text", args.color);
+    return kExitNotEnforceable;
+  }
+  return kExitOk;
+}
+
+struct CompileArgs {
+  std::string file;
+  std::string target = "freebsd";
+  std::string output;
+  std::string format = "text";
+  std::string color = "auto";
+  bool strict = false;
+};
+
+int RunCompile(const CompileArgs& args) {
+  SourceSet sources;
+  Diagnostics diags;
+  auto result = CheckFile(args.file, sources, diags);
+  if (!result) {
+    std::cerr << "stockade: error: " << result.error().message() << "\n";
+    return kExitUsage;
+  }
+  if (!result->has_value()) {
+    Report(diags, sources, args.format, args.color);
+    return kExitPolicyErrors;
+  }
+  const Policy& policy = **result;
+  stockade::freebsd::CompileOptions options;
+  options.release = *FreeBsdReleaseOf(args.target);
+  const stockade::enforce::Assessment assessment =
+      stockade::freebsd::Assess(policy, options.release);
+  const bool enforceable =
+      stockade::enforce::CheckEnforceable(assessment, policy, args.strict, diags);
+  Report(diags, sources, args.format, args.color);
+  if (!enforceable) return kExitNotEnforceable;
+  auto artifacts = stockade::freebsd::Compile(policy, options);
+  if (!artifacts) {
+    std::cerr << "stockade: error: cannot compile '" << policy.name << "' for "
+              << assessment.backend << ": " << artifacts.error().message() << "\n";
+    return kExitNotEnforceable;
+  }
+  auto written = stockade::freebsd::WriteArtifacts(*artifacts, args.output);
+  if (!written) {
+    std::cerr << "stockade: error: " << written.error().message() << "\n";
+    return kExitUsage;
+  }
+  if (args.format == "text") {
+    std::cout << args.output << ": " << artifacts->files.size() << " files for jail '"
+              << artifacts->name << "' on " << assessment.backend << "\n";
   }
   return kExitOk;
 }
@@ -163,8 +321,10 @@ int main(int argc, char** argv) {
   CLI::App* explain_cmd =
       app.add_subcommand("explain", "Say what a policy grants, clause by clause");
   explain_cmd->add_option("FILE", explain.file, "Policy file")->required();
-  explain_cmd->add_option("--target", explain.target, "Target system")
-      ->check(CLI::IsMember({"linux", "freebsd"}));
+  explain_cmd->add_option("--target", explain.target, "Target system (freebsd: the newest)")
+      ->check(CLI::IsMember({"linux", "freebsd", "freebsd14", "freebsd15"}));
+  explain_cmd->add_flag("--strict", explain.strict,
+                        "Count accepted approximations as refusals too (exit code 3)");
   explain_cmd->add_option("--format", explain.format, "Output format")
       ->check(CLI::IsMember({"text", "json"}));
   explain_cmd->add_option("--color", explain.color, "Colour diagnostics")
@@ -184,6 +344,20 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "always", "never"}));
   run_cmd->positionals_at_end();
 
+  CompileArgs compile;
+  CLI::App* compile_cmd =
+      app.add_subcommand("compile", "Compile a policy for FreeBSD into a directory of artifacts");
+  compile_cmd->add_option("FILE", compile.file, "Policy file")->required();
+  compile_cmd->add_option("--target", compile.target, "FreeBSD release (freebsd: the newest)")
+      ->check(CLI::IsMember({"freebsd", "freebsd14", "freebsd15"}));
+  compile_cmd->add_option("-o,--output", compile.output, "Output directory")->required();
+  compile_cmd->add_flag("--strict", compile.strict,
+                        "Refuse accepted approximations too (exit code 3)");
+  compile_cmd->add_option("--format", compile.format, "Diagnostics format")
+      ->check(CLI::IsMember({"text", "json", "sarif"}));
+  compile_cmd->add_option("--color", compile.color, "Colour diagnostics")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -198,5 +372,7 @@ int main(int argc, char** argv) {
     if (!run.command.empty() && run.command.front() == "--") run.command.erase(run.command.begin());
     return stockade::cli::RunCommand(run);
   }
+
+  if (compile_cmd->parsed()) return RunCompile(compile);
   return kExitUsage;
 }
