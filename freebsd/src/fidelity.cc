@@ -63,6 +63,11 @@ class Assessor {
           "the program; names are looked up in the jail's own passwd and group files");
     }
     if (clause == "exec.workdir") return Exact("stockade-launch changes to it before exec");
+    if (clause == "exec.env") {
+      return Exact(
+          "stockade-launch builds the environment from nothing, the kept names and the set "
+          "values before exec");
+    }
     if (clause == "exec.timeout") return Timeout();
     if (clause == "exec.core_dumps") {
       return Exact(p_.exec.core_dumps ? "core dumps are allowed: no rctl rule limits them"
