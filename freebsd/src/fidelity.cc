@@ -4,6 +4,8 @@
 
 #include "stockade/freebsd/fidelity.h"
 
+#include "stockade/base/check.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -305,6 +307,9 @@ class Assessor {
 
   Verdict JailParameter(const std::string& clause) {
     const policy::JailParamInfo* info = policy::FindJailParam(clause);
+    // Every other clause id has its own entry in For(); reaching here with one is a bug in
+    // this table (a new clause of the language), not a policy problem.
+    STOCKADE_CHECK(info != nullptr) << "freebsd has no fidelity entry for clause '" << clause << "'";
     std::string value;
     for (const policy::JailFlag& flag : p_.jail.allow) {
       if (flag.name == clause) value = flag.value ? "true" : "false";

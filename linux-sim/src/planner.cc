@@ -16,6 +16,7 @@
 #include "stockade/enforce/manifest_builder.h"
 #include "stockade/linux_sim/seccomp.h"
 #include "stockade/policy/clauses.h"
+#include "stockade/policy/names.h"
 
 namespace stockade::linux_sim {
 namespace {
@@ -432,7 +433,10 @@ enforce::Assessment Assess(const policy::Policy& policy, const HostFacts& host) 
     } else if (id.rfind("limits.", 0) == 0 || id == "exec.timeout") {
       // Reported below, from the limits table.
     } else {
-      // A pass-through jail parameter (osrelease, host.hostuuid, ...).
+      // Only pass-through jail parameters (osrelease, host.hostuuid, ...) are left; a clause id
+      // of the language without an entry above is a bug in this table, not a policy problem.
+      STOCKADE_CHECK(policy::FindJailParam(id) != nullptr)
+          << "linux-sim has no fidelity entry for clause '" << id << "'";
       add(id, span, Fidelity::kNotEnforced, "a FreeBSD jail parameter without Linux counterpart");
     }
   }
