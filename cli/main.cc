@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "run_command.h"
-
 #include "stockade/enforce/fidelity.h"
 #include "stockade/freebsd/compile.h"
 #include "stockade/freebsd/fidelity.h"
@@ -85,6 +84,7 @@ int RunCheck(const CheckArgs& args) {
       unreadable = true;
       continue;
     }
+    if (result->has_value()) stockade::cli::CheckLinuxFilter(**result, sources, diags);
     if (args.format == "text") {
       const size_t errors = diags.error_count() - errors_before;
       const size_t warnings = diags.warning_count() - warnings_before;
@@ -129,9 +129,10 @@ std::string SectionOf(const std::string& clause) {
 }
 
 // The justification of the accept_approximate entry that covers `clause` on FreeBSD, if any.
-std::optional<std::string> Acceptance(const Policy& policy, const std::string& clause) {
+std::optional<std::string> Acceptance(const Policy& policy, const std::string& clause,
+                                      const std::string& family) {
   for (const auto& entry : policy.accept_approximate) {
-    if (entry.clause == clause && (entry.backend.empty() || entry.backend == "freebsd")) {
+    if (entry.clause == clause && (entry.backend.empty() || entry.backend == family)) {
       return entry.justification;
     }
   }
@@ -157,8 +158,14 @@ int RunExplain(const ExplainArgs& args) {
   bool enforceable = true;
   if (release) {
     assessment = stockade::freebsd::Assess(policy, *release);
+  } else {
+    // linux-sim's own table on this host (none in builds without linux-sim).
+    assessment = stockade::cli::AssessLinux(policy);
+  }
+  if (assessment) {
     enforceable = stockade::enforce::CheckEnforceable(*assessment, policy, args.strict, refusals);
   }
+  const std::string family = release ? "freebsd" : "linux";
   auto where = [&](stockade::policy::SourceSpan span) -> std::string {
     if (!span.valid()) return "default";
     auto at = sources.Position(span.file, span.begin);
@@ -186,13 +193,14 @@ int RunExplain(const ExplainArgs& args) {
     out["policy"] = policy.name;
     out["target"] = args.target;
     out["files"] = policy.files;
+    if (assessment && !assessment->host_facts.empty()) out["host"] = assessment->host_facts;
     auto fidelity_json = [&](const stockade::enforce::ClauseFidelity& f) {
       nlohmann::ordered_json entry;
       entry["clause"] = f.clause;
       entry["backend"] = backend;
       entry["fidelity"] = std::string(stockade::enforce::FidelityName(f.fidelity));
       entry["how"] = f.how;
-      const std::optional<std::string> accepted = Acceptance(policy, f.clause);
+      const std::optional<std::string> accepted = Acceptance(policy, f.clause, family);
       entry["accepted"] = f.fidelity != stockade::enforce::Fidelity::kExact && accepted;
       if (accepted) entry["justification"] = *accepted;
       return entry;
@@ -221,16 +229,20 @@ int RunExplain(const ExplainArgs& args) {
                 << "]: " << stockade::enforce::FidelityName(f.fidelity) << " \u2014 " << f.how
                 << "\n";
       if (f.fidelity == stockade::enforce::Fidelity::kExact) return;
-      const std::optional<std::string> accepted = Acceptance(policy, f.clause);
+      const std::optional<std::string> accepted = Acceptance(policy, f.clause, family);
       if (accepted && !args.strict) {
         std::cout << "    accepted: " << *accepted << "\n";
       } else if (accepted) {
         std::cout << "    refused under --strict (accepted: " << *accepted << ")\n";
       } else {
-        std::cout << "    refused: not accepted for freebsd (accept_approximate)\n";
+        std::cout << "    refused: not accepted for " << family << " (accept_approximate)\n";
       }
     };
     std::cout << "policy '" << policy.name << "' (" << args.file << ") on " << args.target << "\n";
+    if (assessment && !assessment->host_facts.empty()) {
+      std::cout << "\nThis host\n";
+      for (const std::string& fact : assessment->host_facts) std::cout << "  - " << fact << "\n";
+    }
     for (const auto& clause : clauses) {
       std::cout << "\n"
                 << clause.title << "  [" << clause.clause << ", " << where(clause.span) << "]\n";

@@ -5,8 +5,14 @@
 #ifndef STOCKADE_CLI_RUN_COMMAND_H_
 #define STOCKADE_CLI_RUN_COMMAND_H_
 
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "stockade/enforce/fidelity.h"
+#include "stockade/policy/diagnostic.h"
+#include "stockade/policy/ir.h"
+#include "stockade/policy/source.h"
 
 namespace stockade::cli {
 
@@ -22,6 +28,17 @@ struct RunArgs {
 // Runs the command under the policy; returns the process exit code (docs/cli.md: the
 // program's own status, 125 for any failure before exec, 126/127, 128+N).
 int RunCommand(const RunArgs& args);
+
+// linux-sim's fidelity assessment of `policy` on this host, for 'explain --target linux';
+// nullopt in builds without linux-sim.
+std::optional<enforce::Assessment> AssessLinux(const policy::Policy& policy);
+
+// Compiles the policy's Linux seccomp filter (where linux-sim is built) and reports, as a
+// diagnostic at the 'syscalls' clause, a filter the kernel would refuse (more than 4,096 BPF
+// instructions in one program) or a rule libseccomp rejects. Nothing in builds without
+// linux-sim, which cannot build the filter.
+void CheckLinuxFilter(const policy::Policy& policy, const policy::SourceSet& sources,
+                      policy::Diagnostics& diags);
 
 }  // namespace stockade::cli
 

@@ -11,6 +11,7 @@
 #include "stockade/linux_sim/host.h"
 #include "stockade/linux_sim/planner.h"
 #include "stockade/linux_sim/sandbox.h"
+#include "stockade/linux_sim/seccomp.h"
 #include "stockade/policy/check.h"
 #include "stockade/policy/render.h"
 
@@ -34,6 +35,25 @@ int Refuse(const RunArgs& args, const std::string& kind, const std::string& mess
 }
 
 }  // namespace
+
+std::optional<enforce::Assessment> AssessLinux(const policy::Policy& policy) {
+  return linux_sim::Assess(policy, linux_sim::ProbeHost());
+}
+
+void CheckLinuxFilter(const policy::Policy& policy, const policy::SourceSet& sources,
+                      policy::Diagnostics& diags) {
+  const policy::SyscallFilter& filter = policy.syscalls[policy::Target::kLinux];
+  if (!filter.present) return;
+  auto plan = linux_sim::CompileSeccomp(linux_sim::BuildFilterModel(policy), sources, {});
+  if (plan) return;
+  diags.AddError(
+      plan.error().code() == ErrorCode::kResourceExhausted ? "filter-too-large" : "filter-refused",
+      filter.span, plan.error().message(),
+      plan.error().code() == ErrorCode::kResourceExhausted
+          ? "fewer argument conditions, or rules merged into groups (BPF programs "
+            "hold at most 4096 instructions)"
+          : "rules libseccomp accepts");
+}
 
 int RunCommand(const RunArgs& args) {
   policy::SourceSet sources;

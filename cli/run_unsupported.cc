@@ -13,4 +13,8 @@ int RunCommand(const RunArgs&) {
   return 125;
 }
 
+void CheckLinuxFilter(const policy::Policy&, const policy::SourceSet&, policy::Diagnostics&) {}
+
+std::optional<enforce::Assessment> AssessLinux(const policy::Policy&) { return std::nullopt; }
+
 }  // namespace stockade::cli

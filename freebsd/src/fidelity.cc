@@ -4,12 +4,11 @@
 
 #include "stockade/freebsd/fidelity.h"
 
-#include "stockade/base/check.h"
-
 #include <algorithm>
 #include <map>
 #include <set>
 
+#include "stockade/base/check.h"
 #include "stockade/base/rights.h"
 #include "stockade/freebsd/compile.h"
 #include "stockade/policy/clauses.h"
@@ -309,7 +308,8 @@ class Assessor {
     const policy::JailParamInfo* info = policy::FindJailParam(clause);
     // Every other clause id has its own entry in For(); reaching here with one is a bug in
     // this table (a new clause of the language), not a policy problem.
-    STOCKADE_CHECK(info != nullptr) << "freebsd has no fidelity entry for clause '" << clause << "'";
+    STOCKADE_CHECK(info != nullptr)
+        << "freebsd has no fidelity entry for clause '" << clause << "'";
     std::string value;
     for (const policy::JailFlag& flag : p_.jail.allow) {
       if (flag.name == clause) value = flag.value ? "true" : "false";
