@@ -128,15 +128,14 @@ std::string SectionOf(const std::string& clause) {
   return "securelevel";  // every jail parameter is under "Jail privileges"
 }
 
-// The justification of the accept_approximate entry that covers `clause` on FreeBSD, if any.
-std::optional<std::string> Acceptance(const Policy& policy, const std::string& clause,
-                                      const std::string& family) {
-  for (const auto& entry : policy.accept_approximate) {
-    if (entry.clause == clause && (entry.backend.empty() || entry.backend == family)) {
-      return entry.justification;
-    }
-  }
-  return std::nullopt;
+// The justification of the accept_approximate entry that accepts `f` on `family`, if any.
+std::optional<std::string> Acceptance(const Policy& policy,
+                                      const stockade::enforce::ClauseFidelity& f,
+                                      stockade::enforce::BackendFamily family) {
+  const stockade::policy::Acceptance* entry =
+      stockade::enforce::FindAcceptance(policy, f.clause, family);
+  if (!stockade::enforce::Covers(entry, f.fidelity) || !entry) return std::nullopt;
+  return entry->justification;
 }
 
 int RunExplain(const ExplainArgs& args) {
@@ -166,6 +165,9 @@ int RunExplain(const ExplainArgs& args) {
     enforceable = stockade::enforce::CheckEnforceable(*assessment, policy, args.strict, refusals);
   }
   const std::string family = release ? "freebsd" : "linux";
+  const stockade::enforce::BackendFamily family_id =
+      release ? stockade::enforce::BackendFamily::kFreeBsd
+              : stockade::enforce::BackendFamily::kLinux;
   auto where = [&](stockade::policy::SourceSpan span) -> std::string {
     if (!span.valid()) return "default";
     auto at = sources.Position(span.file, span.begin);
@@ -200,7 +202,7 @@ int RunExplain(const ExplainArgs& args) {
       entry["backend"] = backend;
       entry["fidelity"] = std::string(stockade::enforce::FidelityName(f.fidelity));
       entry["how"] = f.how;
-      const std::optional<std::string> accepted = Acceptance(policy, f.clause, family);
+      const std::optional<std::string> accepted = Acceptance(policy, f, family_id);
       entry["accepted"] = f.fidelity != stockade::enforce::Fidelity::kExact && accepted;
       if (accepted) entry["justification"] = *accepted;
       return entry;
@@ -229,11 +231,14 @@ int RunExplain(const ExplainArgs& args) {
                 << "]: " << stockade::enforce::FidelityName(f.fidelity) << " \u2014 " << f.how
                 << "\n";
       if (f.fidelity == stockade::enforce::Fidelity::kExact) return;
-      const std::optional<std::string> accepted = Acceptance(policy, f.clause, family);
+      const std::optional<std::string> accepted = Acceptance(policy, f, family_id);
       if (accepted && !args.strict) {
         std::cout << "    accepted: " << *accepted << "\n";
       } else if (accepted) {
         std::cout << "    refused under --strict (accepted: " << *accepted << ")\n";
+      } else if (stockade::enforce::FindAcceptance(policy, f.clause, family_id)) {
+        std::cout << "    refused: accepted for " << family
+                  << " as an approximation only (fidelity: not-enforced would accept it)\n";
       } else {
         std::cout << "    refused: not accepted for " << family << " (accept_approximate)\n";
       }

@@ -29,25 +29,53 @@ bool IsAccepted(const policy::Policy& policy, std::string_view clause, BackendFa
   return false;
 }
 
+const policy::Acceptance* FindAcceptance(const policy::Policy& policy, std::string_view clause,
+                                         BackendFamily family) {
+  const policy::Acceptance* any_backend = nullptr;
+  for (const policy::Acceptance& acceptance : policy.accept_approximate) {
+    if (acceptance.clause != clause) continue;
+    if (acceptance.backend == BackendFamilyName(family)) return &acceptance;
+    if (acceptance.backend.empty() && !any_backend) any_backend = &acceptance;
+  }
+  return any_backend;
+}
+
+bool Covers(const policy::Acceptance* acceptance, Fidelity fidelity) {
+  if (fidelity == Fidelity::kExact) return true;
+  if (!acceptance) return false;
+  return fidelity == Fidelity::kApproximated || acceptance->not_enforced;
+}
+
 bool CheckEnforceable(const Assessment& assessment, const policy::Policy& policy, bool strict,
                       policy::Diagnostics& diags) {
   bool enforceable = true;
   const std::string family(BackendFamilyName(assessment.family));
   for (const ClauseFidelity& clause : assessment.clauses) {
     if (clause.fidelity == Fidelity::kExact) continue;
-    const bool accepted = IsAccepted(policy, clause.clause, assessment.family);
+    const policy::Acceptance* acceptance = FindAcceptance(policy, clause.clause, assessment.family);
+    const bool accepted = Covers(acceptance, clause.fidelity);
     if (accepted && !strict) continue;
     enforceable = false;
     const bool approximated = clause.fidelity == Fidelity::kApproximated;
     std::string message = "'" + clause.clause + "' is " +
                           (approximated ? "only approximated" : "not enforced") + " by " +
                           assessment.backend + ": " + clause.how;
-    std::string expected =
-        accepted ? "no approximations at all under --strict"
-                 : "accept_approximate: [{clause: " + clause.clause + ", backend: " + family +
-                       ", justification: \"why this is acceptable\"}] to run it anyway";
-    diags.AddError(approximated ? "approximated" : "not-enforced", clause.span, std::move(message),
-                   std::move(expected));
+    std::string expected;
+    if (accepted) {
+      expected = "no approximations at all under --strict";
+    } else if (acceptance) {
+      expected = "'fidelity: not-enforced' in its accept_approximate entry to run without it";
+    } else {
+      expected = "accept_approximate: [{clause: " + clause.clause + ", backend: " + family +
+                 (approximated ? "" : ", fidelity: not-enforced") +
+                 ", justification: \"why this is acceptable\"}] to run it anyway";
+    }
+    policy::Diagnostic& d = diags.AddError(approximated ? "approximated" : "not-enforced",
+                                           clause.span, std::move(message), std::move(expected));
+    if (acceptance && !accepted) {
+      d.notes.emplace_back(acceptance->span,
+                           "accepted here as an approximation only, not as unenforced");
+    }
   }
   return enforceable;
 }

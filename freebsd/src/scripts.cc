@@ -194,11 +194,10 @@ std::string Readme(const Artifacts& a, const policy::Policy& policy, const Compi
     out += "  " + clause.clause + ": " + std::string(enforce::FidelityName(clause.fidelity)) +
            " - " + clause.how + "\n";
     if (clause.fidelity == enforce::Fidelity::kExact) continue;
-    for (const policy::Acceptance& entry : policy.accept_approximate) {
-      if (entry.clause == clause.clause && (entry.backend.empty() || entry.backend == "freebsd")) {
-        out += "    accepted: " + entry.justification + "\n";
-        break;
-      }
+    const policy::Acceptance* entry =
+        enforce::FindAcceptance(policy, clause.clause, enforce::BackendFamily::kFreeBsd);
+    if (entry && enforce::Covers(entry, clause.fidelity)) {
+      out += "    accepted: " + entry->justification + "\n";
     }
   }
   return out;

@@ -104,11 +104,15 @@ class FsPlanner {
       const Origin origin{"filesystem.scratch", scratch.span};
       MakeParents(scratch.target, origin);
       Add(FsStep::Kind::kMkdir, "", root_ + scratch.target, "", 0, origin);
+      // /tmp and /var/tmp belong to root, sticky and world-writable, as on any host. In a user
+      // namespace only the program's own ids are mapped (tmpfs refuses an unmapped uid= with
+      // EINVAL), so there they belong to the program.
       const bool world = scratch.target == "/tmp" || scratch.target == "/var/tmp";
+      const bool root_owned = world && !userns_;
       Add(FsStep::Kind::kTmpfs, "", root_ + scratch.target,
           "size=" + std::to_string(scratch.size_bytes) + (world ? ",mode=1777" : ",mode=0755") +
-              ",uid=" + std::to_string(world ? 0 : uid_) +
-              ",gid=" + std::to_string(world ? 0 : gid_),
+              ",uid=" + std::to_string(root_owned ? 0 : uid_) +
+              ",gid=" + std::to_string(root_owned ? 0 : gid_),
           MS_NOSUID | MS_NODEV, origin);
     }
     for (const policy::Symlink& link : fs.symlinks) {

@@ -396,7 +396,8 @@ class Describer {
         Add("accept_approximate", "Accepted approximations", p_.accept_approximate.front().span);
     for (const Acceptance& a : p_.accept_approximate) {
       c.lines.push_back(a.clause + " on " + (a.backend.empty() ? "every backend" : a.backend) +
-                        ": " + a.justification);
+                        (a.not_enforced ? " (even where it is not enforced at all)" : "") + ": " +
+                        a.justification);
     }
   }
 

@@ -15,7 +15,8 @@ void ResolveAcceptApproximate(const Node& node, Resolver& r, Policy& policy) {
   if (!r.ExpectSequence(node, "'accept_approximate'")) return;
   for (const Node& item : node.items) {
     if (!r.ExpectMapping(item, "an 'accept_approximate' entry")) continue;
-    r.CheckKeys(item, {"clause", "backend", "justification"}, "in an 'accept_approximate' entry");
+    r.CheckKeys(item, {"clause", "backend", "fidelity", "justification"},
+                "in an 'accept_approximate' entry");
     const Node* clause = item.Find("clause");
     const Node* justification = item.Find("justification");
     if (!clause || !justification) {
@@ -43,6 +44,13 @@ void ResolveAcceptApproximate(const Node& node, Resolver& r, Policy& policy) {
       std::optional<std::string> name = r.Choice(*backend, "'backend'", {"linux", "freebsd"});
       if (!name) continue;
       acceptance.backend = *name;
+    }
+    if (const Node* fidelity = item.Find("fidelity")) {
+      std::optional<std::string> level =
+          r.Choice(*fidelity, "'fidelity'", {"approximated", "not-enforced"});
+      if (!level) continue;
+      acceptance.not_enforced = *level == "not-enforced";
+      acceptance.fidelity_span = fidelity->span;
     }
     policy.accept_approximate.push_back(std::move(acceptance));
   }

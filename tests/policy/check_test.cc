@@ -145,6 +145,26 @@ TEST(AcceptApproximateTest, EveryClauseIdThePolicyWritesCanBeAccepted) {
   EXPECT_EQ(Diags(*unused), "warning unused-acceptance@4:14\n");
 }
 
+TEST(AcceptApproximateTest, FidelityIsApproximatedOrNotEnforced) {
+  auto checked = CheckBody(
+      "limits:\n  memoryuse: 64M\n"
+      "accept_approximate:\n"
+      "  - {clause: limits.memoryuse, backend: linux, fidelity: not-enforced, justification: w}\n");
+  EXPECT_EQ(Diags(*checked), "");
+  ASSERT_TRUE(checked->policy);
+  ASSERT_EQ(checked->policy->accept_approximate.size(), 1u);
+  EXPECT_TRUE(checked->policy->accept_approximate[0].not_enforced);
+  auto plain = CheckBody(
+      "limits:\n  memoryuse: 64M\n"
+      "accept_approximate:\n  - {clause: limits.memoryuse, justification: w}\n");
+  ASSERT_TRUE(plain->policy);
+  EXPECT_FALSE(plain->policy->accept_approximate[0].not_enforced);
+  auto bad = CheckBody(
+      "limits:\n  memoryuse: 64M\n"
+      "accept_approximate:\n  - {clause: limits.memoryuse, fidelity: none, justification: w}\n");
+  EXPECT_EQ(Diags(*bad), "error invalid-value@6:42\n");
+}
+
 // ---- jail --------------------------------------------------------------------------------
 
 TEST(JailTest, StringParametersMayUseTheirWholeLength) {

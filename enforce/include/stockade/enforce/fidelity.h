@@ -45,12 +45,23 @@ struct Assessment {
   std::vector<std::string> host_facts;
 };
 
-// True when `clause` is accepted for `family` by one of the policy's accept_approximate entries.
+// True when `clause` is accepted for `family` by one of the policy's accept_approximate entries,
+// at any fidelity.
 bool IsAccepted(const policy::Policy& policy, std::string_view clause, BackendFamily family);
 
+// The accept_approximate entry that names `clause` for `family` (an entry for that backend
+// before one for every backend), or nullptr.
+const policy::Acceptance* FindAcceptance(const policy::Policy& policy, std::string_view clause,
+                                         BackendFamily family);
+
+// Whether `acceptance` (possibly nullptr) accepts a clause enforced with `fidelity`: every
+// entry accepts an approximation; only 'fidelity: not-enforced' accepts no enforcement at all.
+bool Covers(const policy::Acceptance* acceptance, Fidelity fidelity);
+
 // Reports, as errors in `diags`, every clause of `assessment` that is not exact and is not
-// accepted (or, with `strict`, every clause that is not exact): "approximated" or
-// "not-enforced", located at the clause, saying how it differs and what to write to accept it.
+// accepted at its fidelity (see Covers; with `strict`, every clause that is not exact):
+// "approximated" or "not-enforced", located at the clause, saying how it differs and what to
+// write to accept it, with a note at an entry that accepts only an approximation.
 // Returns true when nothing was refused (the CLI then proceeds; otherwise exit code 3).
 bool CheckEnforceable(const Assessment& assessment, const policy::Policy& policy, bool strict,
                       policy::Diagnostics& diags);

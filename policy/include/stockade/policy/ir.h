@@ -333,12 +333,17 @@ struct Mac {
 // ---- approximations ------------------------------------------------------------------------
 
 // 'accept_approximate:' entry: the author accepts that `clause` is only approximated (on
-// `backend`, or on every backend when empty).
+// `backend`, or on every backend when empty). An approximation is all an entry accepts unless
+// it says 'fidelity: not-enforced': a clause a backend does not enforce at all (a memory limit
+// on a host without the memory controller, say) is refused even when accepted as approximated,
+// so that an acceptance written for one host never silently drops a protection on another.
 struct Acceptance {
   std::string clause;   // a clause id (policy/clauses.h)
   std::string backend;  // "linux", "freebsd" or "" for both
   std::string justification;
+  bool not_enforced = false;  // 'fidelity: not-enforced': accepted even where not enforced
   SourceSpan span;
+  SourceSpan fidelity_span;  // the 'fidelity:' value, invalid when absent
 };
 
 // ---- the policy ----------------------------------------------------------------------------
