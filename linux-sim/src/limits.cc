@@ -124,6 +124,13 @@ Expected<LimitsPlan> PlanLimits(const policy::Policy& policy, const HostFacts& h
       case Mechanism::kCgroup: {
         const CgroupController* controller = host.Controller(std::string(row->controller));
         if (!controller || !controller->available) {
+          // Assess() reports the limit as not enforced; it is left out only when the policy
+          // accepts exactly that (fidelity: not-enforced), whoever called us.
+          if (enforce::Covers(
+                  enforce::FindAcceptance(policy, Where(limit), enforce::BackendFamily::kLinux),
+                  enforce::Fidelity::kNotEnforced)) {
+            continue;
+          }
           return Error(ErrorCode::kUnsupported,
                        "limits." + limit.resource + " needs the " + std::string(row->controller) +
                            " cgroup controller, which this host does not offer");

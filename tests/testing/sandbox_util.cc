@@ -40,7 +40,11 @@ ProbeRun RunSandboxed(const TempDir& dir, const RunSpec& spec) {
   }
   const std::filesystem::path file = dir.Write("policy.yaml", policy);
 
-  std::vector<std::string> argv = {StockadePath(), "run"};
+  std::vector<std::string> argv;
+  if (spec.unprivileged && geteuid() == 0) {
+    argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"};
+  }
+  argv.insert(argv.end(), {StockadePath(), "run"});
   argv.insert(argv.end(), spec.stockade_args.begin(), spec.stockade_args.end());
   argv.push_back(file.string());
   argv.push_back("--");
