@@ -21,4 +21,4 @@ $SUDO $STOCKADE run examples/python-runner.yaml -- python3 -c "$(cat examples/sn
 echo "(exit status $status: 128 + SIGSYS, the program was killed by the policy)"
 echo
 echo "== stockade explain examples/python-runner.yaml (the first clauses)"
-$STOCKADE explain examples/python-runner.yaml | head -n 16
+$STOCKADE explain examples/python-runner.yaml | head -n 32
