@@ -361,6 +361,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "always", "never"}));
   run_cmd->positionals_at_end();
 
+  bool gc_dry_run = false;
+  CLI::App* gc_cmd = app.add_subcommand(
+      "gc", "Remove what killed runs left on the host (linux-sim: cgroup directories)");
+  gc_cmd->add_flag("-n,--dry-run", gc_dry_run, "Only list what would be removed");
+
   CompileArgs compile;
   CLI::App* compile_cmd =
       app.add_subcommand("compile", "Compile a policy for FreeBSD into a directory of artifacts");
@@ -391,5 +396,6 @@ int main(int argc, char** argv) {
   }
 
   if (compile_cmd->parsed()) return RunCompile(compile);
+  if (gc_cmd->parsed()) return stockade::cli::GcCommand(gc_dry_run);
   return kExitUsage;
 }

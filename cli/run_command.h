@@ -29,6 +29,11 @@ struct RunArgs {
 // program's own status, 125 for any failure before exec, 126/127, 128+N).
 int RunCommand(const RunArgs& args);
 
+// `stockade gc`: removes what runs that were killed left on the host (linux-sim's run records:
+// cgroup directories). Prints one line per object; exit code 0, or 1 when something could
+// not be removed, 2 in builds without linux-sim.
+int GcCommand(bool dry_run);
+
 // linux-sim's fidelity assessment of `policy` on this host, for 'explain --target linux';
 // nullopt in builds without linux-sim.
 std::optional<enforce::Assessment> AssessLinux(const policy::Policy& policy);

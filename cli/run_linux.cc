@@ -8,6 +8,7 @@
 
 #include "run_command.h"
 #include "stockade/enforce/fidelity.h"
+#include "stockade/linux_sim/gc.h"
 #include "stockade/linux_sim/host.h"
 #include "stockade/linux_sim/planner.h"
 #include "stockade/linux_sim/sandbox.h"
@@ -35,6 +36,21 @@ int Refuse(const RunArgs& args, const std::string& kind, const std::string& mess
 }
 
 }  // namespace
+
+int GcCommand(bool dry_run) {
+  const linux_sim::GcReport report = linux_sim::CollectGarbage(dry_run);
+  for (const std::string& path : report.removed) {
+    std::cout << (dry_run ? "would remove " : "removed ") << path << "\n";
+  }
+  for (const std::string& failure : report.failed) {
+    std::cerr << "stockade: error: cannot remove " << failure << "\n";
+  }
+  std::cout << report.removed.size() << (dry_run ? " to remove, " : " removed, ")
+            << report.failed.size() << " failed, " << report.live << " live run"
+            << (report.live == 1 ? "" : "s") << " left alone (" << linux_sim::RunRecordDirectory()
+            << ")\n";
+  return report.failed.empty() ? 0 : 1;
+}
 
 std::optional<enforce::Assessment> AssessLinux(const policy::Policy& policy) {
   return linux_sim::Assess(policy, linux_sim::ProbeHost());

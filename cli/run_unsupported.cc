@@ -13,6 +13,11 @@ int RunCommand(const RunArgs&) {
   return 125;
 }
 
+int GcCommand(bool) {
+  std::cerr << "stockade: error: gc needs the linux-sim backend, which this build lacks\n";
+  return 2;
+}
+
 void CheckLinuxFilter(const policy::Policy&, const policy::SourceSet&, policy::Diagnostics&) {}
 
 std::optional<enforce::Assessment> AssessLinux(const policy::Policy&) { return std::nullopt; }

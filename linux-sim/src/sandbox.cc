@@ -34,6 +34,7 @@
 
 #include "child.h"
 #include "stockade/base/unique_fd.h"
+#include "stockade/linux_sim/gc.h"
 #include "stockade/linux_sim/host.h"
 #include "stockade/linux_sim/seccomp.h"
 #include "stockade/policy/names.h"
@@ -65,10 +66,15 @@ Status WriteText(const std::string& path, const std::string& text) {
 }
 
 // The sandbox's cgroups: one directory per controller the limits use, under this process's own
-// cgroup in that hierarchy, removed when the run ends.
+// cgroup in that hierarchy, removed when the run ends. Each is written into a run record
+// before it is created (gc.h), so that a run killed at any point leaves nothing that the next
+// run or `stockade gc` does not remove.
 class Cgroups {
  public:
   Status Create(const SandboxPlan& plan, const HostFacts& host) {
+    if (plan.limits.cgroup.empty()) return {};
+    CollectGarbage();  // what earlier runs that were killed left behind
+    STOCKADE_ASSIGN_OR_RETURN(record_, RunRecord::Create(plan.name));
     static int counter = 0;
     const std::string leaf =
         "stockade-" + plan.name + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
@@ -80,6 +86,7 @@ class Cgroups {
       }
       const std::string dir = controller->mount + controller->own_path + "/" + leaf;
       if (std::find(dirs_.begin(), dirs_.end(), dir) == dirs_.end()) {
+        STOCKADE_RETURN_IF_ERROR(record_.AddCgroup(dir));
         if (mkdir(dir.c_str(), 0755) != 0) return Error::FromErrno("mkdir " + dir, errno);
         dirs_.push_back(dir);
       }
@@ -110,17 +117,23 @@ class Cgroups {
   // Removes the directories once their processes are gone (the kernel kills the namespace's
   // processes when its init exits, but they take a moment to leave).
   void Remove() {
+    bool all_removed = true;
     for (const std::string& dir : dirs_) {
-      for (int attempt = 0; attempt < 400; ++attempt) {
-        if (rmdir(dir.c_str()) == 0 || errno == ENOENT) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      bool removed = false;
+      for (int attempt = 0; attempt < 400 && !removed; ++attempt) {
+        removed = rmdir(dir.c_str()) == 0 || errno == ENOENT;
+        if (!removed) std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
+      all_removed = all_removed && removed;
     }
     dirs_.clear();
+    // What could not be removed stays in the record, for the next sweep.
+    if (all_removed) record_.Forget();
   }
   ~Cgroups() { Remove(); }
 
  private:
+  RunRecord record_;
   std::vector<std::string> dirs_;
 };
 

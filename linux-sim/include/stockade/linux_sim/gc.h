@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// What a run leaves on the host, recorded so that nothing outlives it: the run record and
+// `stockade gc`.
+//
+// Almost everything a sandbox owns dies with its namespaces: processes (the PID namespace),
+// mounts (the mount namespace), the veth pair and its rules (the network namespace). What does
+// not die with them is host state stockade creates itself, today the sandbox's cgroup
+// directories. A run records each such object in a run record before creating it:
+//
+//   /run/stockade/runs/<id>.run   (root; $XDG_RUNTIME_DIR/stockade/runs when not root)
+//
+// and holds an exclusive flock(2) on the record for its whole life. The kernel drops the lock
+// when the last process holding the open file dies, however it dies (SIGKILL included), so a
+// record whose lock can be taken belongs to a dead run: its objects are removed and the record
+// deleted. Every run sweeps stale records before it creates its own, and `stockade gc` does
+// the same on demand. Pids are never trusted (they are reused, and differ across PID
+// namespaces); the lock is.
+
+#ifndef STOCKADE_LINUX_SIM_GC_H_
+#define STOCKADE_LINUX_SIM_GC_H_
+
+#include <string>
+#include <vector>
+
+#include "stockade/base/expected.h"
+#include "stockade/base/unique_fd.h"
+
+namespace stockade::linux_sim {
+
+// The directory that holds the run records of this user.
+std::string RunRecordDirectory();
+
+// A live run's record. Move-only; the destructor deletes the record after the run removed
+// its objects (Forget), or leaves it for the next sweep if they are still there.
+class RunRecord {
+ public:
+  // Creates a locked record named after `name` (the policy's name) in RunRecordDirectory().
+  // The record is created nameless (O_TMPFILE), locked, and only then linked into place,
+  // so a sweep never sees an unlocked record of a live run.
+  static Expected<RunRecord> Create(const std::string& name);
+
+  RunRecord() = default;
+  RunRecord(RunRecord&&) noexcept;
+  RunRecord& operator=(RunRecord&&) noexcept;
+  ~RunRecord();
+
+  // Records that the run is about to create the cgroup directory `path`. Called before the
+  // mkdir, so that a run killed right after it still leaves a record of it.
+  Status AddCgroup(const std::string& path);
+  // Deletes the record: the run has removed everything it recorded.
+  void Forget();
+  // The descriptor holding the lock (close-on-exec), for children that must not keep it.
+  int fd() const { return fd_.get(); }
+  const std::string& path() const { return path_; }
+
+ private:
+  UniqueFd fd_;
+  std::string path_;
+};
+
+struct GcReport {
+  std::vector<std::string> removed;  // cgroup directories and records removed
+  std::vector<std::string> failed;   // "PATH: reason" for objects that could not be removed
+  int live = 0;                      // records of runs that are still alive, left alone
+};
+
+// Removes what dead runs left behind. `dry_run` reports without removing. Never fails as a
+// whole: each object that cannot be removed is listed in `failed`.
+GcReport CollectGarbage(bool dry_run = false);
+
+}  // namespace stockade::linux_sim
+
+#endif  // STOCKADE_LINUX_SIM_GC_H_

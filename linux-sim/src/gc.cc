@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Run records and the sweep that removes what dead runs left on the host (gc.h).
+
+#include "stockade/linux_sim/gc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+
+namespace stockade::linux_sim {
+namespace {
+
+constexpr const char* kSuffix = ".run";
+constexpr size_t kMaxRecordBytes = 64 * 1024;
+
+std::string ReadAll(int fd) {
+  std::string text;
+  char buffer[4096];
+  off_t offset = 0;
+  while (text.size() < kMaxRecordBytes) {
+    const ssize_t got = pread(fd, buffer, sizeof(buffer), offset);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    text.append(buffer, static_cast<size_t>(got));
+    offset += got;
+  }
+  return text;
+}
+
+// A cgroup directory a record may name: absolute, under /sys/fs/cgroup, no '..', a leaf
+// whose name starts with "stockade-". Anything else in a record is not ours to remove (the
+// directory is root's alone, but a record is still input).
+bool IsOurCgroup(const std::string& path) {
+  if (path.rfind("/sys/fs/cgroup/", 0) != 0) return false;
+  if (path.find("/../") != std::string::npos || path.find("/./") != std::string::npos) {
+    return false;
+  }
+  const size_t slash = path.find_last_of('/');
+  return path.compare(slash + 1, 9, "stockade-") == 0;
+}
+
+// Removes what one dead run recorded; true when nothing of it is left.
+bool Sweep(const std::string& record, int fd, bool dry_run, GcReport& report) {
+  bool clean = true;
+  const std::string text = ReadAll(fd);
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(start, end - start);
+    start = end + 1;
+    if (line.rfind("cgroup ", 0) != 0) continue;
+    const std::string dir = line.substr(7);
+    if (!IsOurCgroup(dir)) {
+      report.failed.push_back(dir + ": not a stockade cgroup; left alone");
+      continue;
+    }
+    if (dry_run) {
+      if (access(dir.c_str(), F_OK) == 0) report.removed.push_back(dir);
+      continue;
+    }
+    if (rmdir(dir.c_str()) == 0) {
+      report.removed.push_back(dir);
+    } else if (errno != ENOENT) {
+      // EBUSY: processes are still in it (they leave a moment after their namespace dies).
+      report.failed.push_back(dir + ": " + strerror(errno));
+      clean = false;
+    }
+  }
+  if (clean && !dry_run) {
+    unlink(record.c_str());
+    report.removed.push_back(record);
+  }
+  return clean;
+}
+
+}  // namespace
+
+std::string RunRecordDirectory() {
+  if (geteuid() == 0) return "/run/stockade/runs";
+  if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime && *runtime == '/') {
+    return std::string(runtime) + "/stockade/runs";
+  }
+  return "/tmp/stockade-" + std::to_string(getuid()) + "/runs";
+}
+
+Expected<RunRecord> RunRecord::Create(const std::string& name) {
+  const std::string dir = RunRecordDirectory();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error(ErrorCode::kPermissionDenied, "cannot create " + dir + ": " + ec.message());
+  // The record is born nameless (O_TMPFILE), locked, and only then linked into the directory:
+  // a sweep can never see it unlocked. The name only helps a reader; uniqueness comes from the
+  // random part (linkat fails with EEXIST on a clash).
+  UniqueFd fd(open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (!fd) return Error::FromErrno("create a run record in " + dir, errno);
+  if (flock(fd.get(), LOCK_EX) != 0) return Error::FromErrno("flock a run record", errno);
+  std::string safe;
+  for (char c : name.substr(0, 40)) {
+    safe += (isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
+  }
+  const std::string self = "/proc/self/fd/" + std::to_string(fd.get());
+  std::random_device random;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    char id[17];
+    snprintf(id, sizeof(id), "%08x%08x", random(), random());
+    const std::string final_path = dir + "/" + safe + "-" + id + kSuffix;
+    if (linkat(AT_FDCWD, self.c_str(), AT_FDCWD, final_path.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+      if (errno == EEXIST) continue;
+      return Error::FromErrno("link run record " + final_path, errno);
+    }
+    RunRecord record;
+    record.fd_ = std::move(fd);
+    record.path_ = final_path;
+    return record;
+  }
+  return Error(ErrorCode::kInternal, "cannot find a free run record name in " + dir);
+}
+
+RunRecord::RunRecord(RunRecord&& other) noexcept
+    : fd_(std::move(other.fd_)), path_(std::move(other.path_)) {
+  other.path_.clear();
+}
+
+RunRecord& RunRecord::operator=(RunRecord&& other) noexcept {
+  if (this != &other) {
+    fd_ = std::move(other.fd_);
+    path_ = std::move(other.path_);
+    other.path_.clear();
+  }
+  return *this;
+}
+
+RunRecord::~RunRecord() = default;  // closing drops the lock; a later sweep finishes the job
+
+Status RunRecord::AddCgroup(const std::string& path) {
+  const std::string line = "cgroup " + path + "\n";
+  // O_RDWR without O_APPEND: write at the end explicitly, one write per line.
+  const off_t end = lseek(fd_.get(), 0, SEEK_END);
+  if (end < 0 ||
+      pwrite(fd_.get(), line.data(), line.size(), end) != static_cast<ssize_t>(line.size())) {
+    return Error::FromErrno("write run record " + path_, errno);
+  }
+  return {};
+}
+
+void RunRecord::Forget() {
+  if (!path_.empty()) unlink(path_.c_str());
+  path_.clear();
+  fd_.reset();
+}
+
+GcReport CollectGarbage(bool dry_run) {
+  GcReport report;
+  const std::string dir = RunRecordDirectory();
+  DIR* listing = opendir(dir.c_str());
+  if (!listing) return report;  // no run ever recorded anything here
+  std::vector<std::string> records;
+  while (struct dirent* entry = readdir(listing)) {
+    const std::string name = entry->d_name;
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, kSuffix) == 0 && name[0] != '.') {
+      records.push_back(dir + "/" + name);
+    }
+  }
+  closedir(listing);
+  for (const std::string& record : records) {
+    UniqueFd fd(open(record.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) continue;  // swept by a concurrent run
+    if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+      ++report.live;  // its run is alive
+      continue;
+    }
+    // The lock is ours now; a record unlinked meanwhile by another sweep has no links left.
+    struct stat st {};
+    if (fstat(fd.get(), &st) != 0 || st.st_nlink == 0) continue;
+    Sweep(record, fd.get(), dry_run, report);
+  }
+  return report;
+}
+
+}  // namespace stockade::linux_sim

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Nothing leaks: after many launches, and after stockade is SIGKILLed at every point of its
+// setup, no process, mount, cgroup or run record of the sandbox is left on the host, once the
+// next run or `stockade gc` has swept what cannot die with the namespaces (cgroup directories).
+//
+// "Every point" is literal: the test runs stockade under ptrace(2), follows it into the
+// sandbox's processes, counts the system calls of all of them from stockade's first mkdir to the
+// program's execve, and kills stockade at a spread of those calls (every one of them with
+// STOCKADE_LEAK_TEST_FULL=1), then once more while the program runs.
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "testing/sandbox_util.h"
+
+namespace stockade::testing {
+namespace {
+
+// What of a sandbox could outlive it on the host.
+struct HostState {
+  std::set<std::string> processes;  // "pid cmdline" of processes naming the test's directory
+  std::set<std::string> mounts;     // mount points of this mount namespace
+  std::set<std::string> cgroups;    // cgroup directories named stockade-<name>-*
+  std::set<std::string> records;    // run records of that name
+
+  bool operator==(const HostState&) const = default;
+};
+
+std::string Join(const std::set<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += "\n    " + item;
+  return out.empty() ? " (none)" : out;
+}
+
+std::string Describe(const HostState& s) {
+  return "processes:" + Join(s.processes) + "\n  mounts:" + Join(s.mounts) +
+         "\n  cgroups:" + Join(s.cgroups) + "\n  records:" + Join(s.records);
+}
+
+void FindCgroups(const std::string& dir, const std::string& prefix, int depth,
+                 std::set<std::string>& out) {
+  if (depth > 8) return;
+  DIR* listing = opendir(dir.c_str());
+  if (!listing) return;
+  while (struct dirent* entry = readdir(listing)) {
+    const std::string name = entry->d_name;
+    if (entry->d_type != DT_DIR || name == "." || name == "..") continue;
+    if (name.rfind(prefix, 0) == 0) out.insert(dir + "/" + name);
+    FindCgroups(dir + "/" + name, prefix, depth + 1, out);
+  }
+  closedir(listing);
+}
+
+HostState Snapshot(const std::string& marker, const std::string& name) {
+  HostState state;
+  if (DIR* proc = opendir("/proc")) {
+    while (struct dirent* entry = readdir(proc)) {
+      if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+      std::ifstream in(std::string("/proc/") + entry->d_name + "/cmdline");
+      std::string cmdline((std::istreambuf_iterator<char>(in)), {});
+      std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+      if (cmdline.find(marker) != std::string::npos) {
+        state.processes.insert(std::string(entry->d_name) + " " + cmdline);
+      }
+    }
+    closedir(proc);
+  }
+  std::ifstream mountinfo("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(mountinfo, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, devno, root, point;
+    fields >> id >> parent >> devno >> root >> point;
+    state.mounts.insert(point);
+  }
+  FindCgroups("/sys/fs/cgroup", "stockade-" + name + "-", 0, state.cgroups);
+  if (DIR* runs = opendir("/run/stockade/runs")) {
+    while (struct dirent* entry = readdir(runs)) {
+      const std::string file = entry->d_name;
+      if (file.rfind(name + "-", 0) == 0) {
+        state.records.insert(file);
+      }
+    }
+    closedir(runs);
+  }
+  return state;
+}
+
+// Waits (a few seconds at most) for the processes of a killed sandbox to disappear: they die
+// with their PID namespace, but not in the same instant.
+HostState SettledSnapshot(const std::string& marker, const std::string& name) {
+  HostState state = Snapshot(marker, name);
+  for (int i = 0; i < 100 && !state.processes.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    state = Snapshot(marker, name);
+  }
+  return state;
+}
+
+class LeakTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    STOCKADE_REQUIRE_SANDBOX();
+    if (geteuid() != 0) GTEST_SKIP() << "skipped: the cgroups these tests track need root";
+    // A policy that creates everything a run can create on this host: cgroups in three
+    // controllers, a seccomp filter with a supervisor, a filesystem view with scratch space.
+    policy_ = dir_.Write("policy.yaml",
+                         "version: 1\nname: " + name_ +
+                             "\n"
+                             "syscalls:\n  default: kill\n  allow: [\"@system-service\"]\n"
+                             "filesystem:\n  mounts: [{source: " +
+                             std::filesystem::path(ProbePath()).parent_path().string() +
+                             ", target: /probe}]\n"
+                             "  scratch: [{target: /tmp, size: 1M}]\n"
+                             "network: {mode: none}\n"
+                             "limits:\n  memoryuse: 256M\n  maxproc: 32\n  pcpu: 100\n"
+                             "accept_approximate:\n"
+                             "  - {clause: limits.memoryuse, backend: linux, justification: t}\n"
+                             "  - {clause: limits.maxproc, backend: linux, justification: t}\n"
+                             "  - {clause: limits.pcpu, backend: linux, justification: t}\n")
+                  .string();
+    baseline_ = Snapshot(dir_.path().string(), name_);
+  }
+
+  std::vector<std::string> Argv(const std::string& seconds) const {
+    // The test directory in the program's arguments marks its process too.
+    return {StockadePath(), "run",   policy_, "--",
+            "/probe/probe", "sleep", seconds, dir_.path().string()};
+  }
+
+  const std::string name_ = "leak-test";
+  TempDir dir_;
+  std::string policy_;
+  HostState baseline_;
+};
+
+TEST_F(LeakTest, TwoHundredLaunchesLeaveNothing) {
+  constexpr int kLaunches = 200, kConcurrency = 4;
+  std::vector<std::string> argv = Argv("0");
+  std::vector<char*> raw;
+  for (std::string& a : argv) raw.push_back(a.data());
+  raw.push_back(nullptr);
+  int failures = 0, started = 0, running = 0;
+  while (started < kLaunches || running > 0) {
+    while (running < kConcurrency && started < kLaunches) {
+      const pid_t pid = fork();
+      ASSERT_GE(pid, 0);
+      if (pid == 0) {
+        const int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        execv(raw[0], raw.data());
+        _exit(127);
+      }
+      ++started;
+      ++running;
+    }
+    int status = 0;
+    if (wait(&status) > 0) {
+      --running;
+      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++failures;
+    }
+  }
+  EXPECT_EQ(failures, 0);
+  const HostState after = SettledSnapshot(dir_.path().string(), name_);
+  EXPECT_EQ(after, baseline_) << "before:\n  " << Describe(baseline_) << "\nafter:\n  "
+                              << Describe(after);
+}
+
+// One stockade run under ptrace. Returns the number of syscall-entry stops seen from
+// stockade's first mkdir until the program's execve (counting mode, kill_at = 0), or kills
+// stockade at that stop number and reports 0. `program_started` tells whether the program's
+// execve was reached.
+struct TracedRun {
+  int counted = 0;
+  int clone_at = 0;  // the stop at which stockade entered clone3 (its cgroups exist by then)
+  bool killed = false;
+  bool program_started = false;
+};
+
+TracedRun RunTraced(const std::vector<std::string>& args, int kill_at, bool kill_after_exec) {
+  TracedRun result;
+  const pid_t top = fork();
+  if (top == 0) {
+    const int null = open("/dev/null", O_RDWR);
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(null, 2);
+    // LeakSanitizer stops the world with ptrace, which a traced process cannot do.
+    setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+    std::vector<char*> raw;
+    for (const std::string& a : args) raw.push_back(const_cast<char*>(a.c_str()));
+    raw.push_back(nullptr);
+    ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
+    raise(SIGSTOP);
+    execv(raw[0], raw.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(top, &status, 0);  // the SIGSTOP before exec
+  ptrace(PTRACE_SETOPTIONS, top, nullptr,
+         PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
+             PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL);
+  ptrace(PTRACE_SYSCALL, top, nullptr, nullptr);
+  int execs = 0;
+  bool counting = false;
+  std::set<pid_t> entering;  // tracees between syscall entry and exit
+  while (true) {
+    const pid_t pid = waitpid(-1, &status, __WALL);
+    if (pid < 0) break;  // ECHILD: every tracee is gone
+    if (WIFEXITED(status) || WIFSIGNALED(status)) continue;
+    if (!WIFSTOPPED(status)) continue;
+    int deliver = 0;
+    const int sig = WSTOPSIG(status);
+    const unsigned event = static_cast<unsigned>(status) >> 16;
+    if (sig == (SIGTRAP | 0x80)) {
+      // Syscall entry or exit stop: they alternate per tracee.
+      const bool entry = entering.insert(pid).second;
+      if (!entry) entering.erase(pid);
+      if (entry) {
+        struct user_regs_struct regs {};
+        ptrace(PTRACE_GETREGS, pid, nullptr, &regs);
+        const long nr = static_cast<long>(regs.orig_rax);
+        if (!counting && pid == top && (nr == SYS_mkdir || nr == SYS_mkdirat)) counting = true;
+        if (counting && !result.program_started) {
+          ++result.counted;
+          if (pid == top && nr == SYS_clone3 && !result.clone_at) result.clone_at = result.counted;
+          if (kill_at > 0 && result.counted == kill_at && !result.killed) {
+            kill(top, SIGKILL);
+            result.killed = true;
+          }
+        }
+      }
+    } else if (sig == SIGTRAP && event == PTRACE_EVENT_EXEC) {
+      // The first exec is stockade itself; the second the program.
+      if (++execs == 2) {
+        result.program_started = true;
+        // The number of calls varies a little between runs (the supervisor's poll loop): a
+        // kill point beyond this run's count becomes a kill at the program's start.
+        if ((kill_after_exec || kill_at > 0) && !result.killed) {
+          kill(top, SIGKILL);
+          result.killed = true;
+        }
+      }
+    } else if (sig == SIGTRAP && event != 0) {
+      // fork/clone events: the new tracee reports on its own.
+    } else if (sig == SIGSTOP && event == 0) {
+      // A new tracee's initial stop (or a real SIGSTOP, which nothing here sends).
+    } else {
+      deliver = sig;  // a real signal: pass it on
+    }
+    ptrace(PTRACE_SYSCALL, pid, nullptr, reinterpret_cast<void*>(static_cast<long>(deliver)));
+  }
+  return result;
+}
+
+TEST_F(LeakTest, KilledAtEverySetupStepLeavesNothingGcCannotSweep) {
+  const std::vector<std::string> args = Argv("5");
+  const TracedRun count = RunTraced(Argv("0"), 0, false);
+  ASSERT_TRUE(count.program_started) << "the traced run never reached the program";
+  ASSERT_GT(count.counted, 10);
+  const bool full = std::getenv("STOCKADE_LEAK_TEST_FULL") != nullptr;
+  const int points = full ? count.counted : std::min(count.counted, 40);
+  std::vector<int> kill_points;
+  for (int i = 0; i < points; ++i) {
+    kill_points.push_back(
+        1 + static_cast<int>(static_cast<long>(i) * (count.counted - 1) / std::max(1, points - 1)));
+  }
+  kill_points.push_back(-1);  // while the program runs
+  const std::string stockade_gc = StockadePath();
+  for (int at : kill_points) {
+    const TracedRun run = RunTraced(args, at > 0 ? at : 0, at < 0);
+    SCOPED_TRACE(at > 0 ? "killed at syscall " + std::to_string(at) + " of " +
+                              std::to_string(count.counted)
+                        : std::string("killed while the program ran"));
+    EXPECT_TRUE(run.killed);
+    HostState after = SettledSnapshot(dir_.path().string(), name_);
+    EXPECT_EQ(after.processes, baseline_.processes) << Describe(after);
+    EXPECT_EQ(after.mounts, baseline_.mounts) << Describe(after);
+    // Cgroup directories and the run record may outlive a killed stockade; gc sweeps them.
+    ProgramResult gc = RunProgram({stockade_gc, "gc"}, dir_.path());
+    EXPECT_EQ(gc.exit_code, 0) << gc.out << gc.err;
+    after = Snapshot(dir_.path().string(), name_);
+    EXPECT_EQ(after, baseline_) << "after stockade gc:\n  " << Describe(after) << "\n" << gc.out;
+    if (HasFailure()) break;  // one detailed failure is enough
+  }
+}
+
+TEST_F(LeakTest, TheNextRunSweepsWhatAKilledRunLeft) {
+  // Killed right after its cgroups were configured (well before the program ran): the
+  // directories stay, and the next ordinary run removes them before making its own.
+  const TracedRun count = RunTraced(Argv("0"), 0, false);
+  ASSERT_TRUE(count.program_started);
+  ASSERT_GT(count.clone_at, 0);
+  const TracedRun killed = RunTraced(Argv("5"), count.clone_at, false);
+  ASSERT_TRUE(killed.killed);
+  const HostState left = SettledSnapshot(dir_.path().string(), name_);
+  EXPECT_FALSE(left.cgroups.empty()) << "killed at clone3, the cgroups should still be there";
+  EXPECT_EQ(left.records.size(), 1u) << Describe(left);
+  ProgramResult next = RunProgram(Argv("0"), dir_.path());
+  EXPECT_EQ(next.exit_code, 0) << next.err;
+  const HostState after = SettledSnapshot(dir_.path().string(), name_);
+  EXPECT_EQ(after, baseline_) << Describe(after);
+}
+
+}  // namespace
+}  // namespace stockade::testing
