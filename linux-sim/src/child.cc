@@ -5,6 +5,7 @@
 #include "child.h"
 
 #include <cap-ng.h>
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -163,6 +164,8 @@ const char* StepName(Step step) {
       return "network";
     case Step::kIpcSysctl:
       return "ipc-limits";
+    case Step::kPortFloor:
+      return "port-floor (mac.portacl)";
     case Step::kFork:
       return "fork";
     case Step::kNewSession:
@@ -235,6 +238,16 @@ void Report(int report_fd, const Message& message, int fd_to_pass) noexcept {
     }
   }
   Trace(args.trace, Step::kHostname, 0);
+  // Before the filesystem view replaces /proc: net sysctls are those of the opener's network
+  // namespace, so the host's procfs reaches the sandbox's own.
+  if (plan.landlock.port_floor >= 0 && (plan.clone_flags & CLONE_NEWNET)) {
+    char value[16] = {};
+    std::to_chars(value, value + sizeof(value) - 1, plan.landlock.port_floor);
+    if (int error = WriteFile("/proc/sys/net/ipv4/ip_unprivileged_port_start", value)) {
+      Fail(args, Step::kPortFloor, 0, error);
+    }
+    Trace(args.trace, Step::kPortFloor, 0);
+  }
   for (size_t i = 0; i < plan.fs.size(); ++i) {
     if (int error = RunFsStep(plan.fs[i])) Fail(args, Step::kFs, static_cast<int32_t>(i), error);
   }
@@ -475,6 +488,55 @@ int SimPlatform::LimitIoctls(int, const uint64_t*, size_t) noexcept { return ENO
 int SimPlatform::LimitFcntls(int, uint32_t) noexcept { return ENOSYS; }
 int SimPlatform::EnterCapabilityMode() noexcept { return ENOSYS; }
 
+namespace {
+
+// One path-beneath rule on `fd`; a file that is not a directory takes only file rights, and a
+// rule left with none is not added.
+int AddPathRule(int ruleset, int fd, uint64_t access) noexcept {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return errno;
+  if (!S_ISDIR(st.st_mode)) access &= landlock::kFsFileRights;
+  if (S_ISLNK(st.st_mode) || access == 0) return 0;
+  landlock::PathBeneathAttr beneath{};
+  beneath.allowed_access = access;
+  beneath.parent_fd = fd;
+  return syscall(SYS_landlock_add_rule, ruleset, landlock::kRulePathBeneath, &beneath, 0) == 0
+             ? 0
+             : errno;
+}
+
+// The rule on every entry directly beneath rule.path but those rule.except names. The entries
+// are read now, after pivot_root, with a buffer on the stack (no allocation here).
+int AddChildRules(int ruleset, const LandlockFsRule& rule) noexcept {
+  const int dir = open(rule.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return 0;  // unreadable: its entries get nothing, which only narrows
+  alignas(8) char buffer[4096];
+  int error = 0;
+  while (!error) {
+    const long got = syscall(SYS_getdents64, dir, buffer, sizeof(buffer));
+    if (got < 0) error = errno;
+    if (got <= 0) break;
+    for (long offset = 0; offset < got && !error;) {
+      // getdents64(2) fills struct linux_dirent64, which glibc's dirent64 lays out alike.
+      const auto* entry = reinterpret_cast<const struct dirent64*>(buffer + offset);
+      offset += entry->d_reclen;
+      const char* name = entry->d_name;
+      if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || entry->d_type == DT_LNK) continue;
+      bool excepted = false;
+      for (const std::string& except : rule.except) excepted = excepted || except == name;
+      if (excepted) continue;
+      const int fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0) continue;
+      error = AddPathRule(ruleset, fd, rule.access);
+      close(fd);
+    }
+  }
+  close(dir);
+  return error;
+}
+
+}  // namespace
+
 int SimPlatform::ApplyLandlock() noexcept {
   const LandlockPlan& l = plan_->landlock;
   if (!l.enabled) return 0;
@@ -487,24 +549,27 @@ int SimPlatform::ApplyLandlock() noexcept {
   if (ruleset < 0) return errno;
   int error = 0;
   for (const LandlockFsRule& rule : l.fs_rules) {
-    const int fd = open(rule.path.c_str(), O_PATH | O_CLOEXEC);
-    if (fd < 0) continue;  // a path that is not there grants nothing: dropping it only narrows
-    landlock::PathBeneathAttr beneath{};
-    beneath.allowed_access = rule.access;
-    beneath.parent_fd = fd;
-    if (syscall(SYS_landlock_add_rule, ruleset, landlock::kRulePathBeneath, &beneath, 0) != 0) {
-      error = errno;
+    if (rule.children) {
+      error = AddChildRules(ruleset, rule);
+    } else {
+      // A path that cannot be opened grants nothing: leaving it out only narrows.
+      const int fd = open(rule.path.c_str(), O_PATH | O_CLOEXEC);
+      if (fd < 0) continue;
+      error = AddPathRule(ruleset, fd, rule.access);
+      close(fd);
     }
-    close(fd);
     if (error) break;
   }
-  for (const auto& [port, access] : l.net_rules) {
+  for (const LandlockNetRule& rule : l.net_rules) {
+    for (uint32_t port = rule.first; !error && port <= rule.last; ++port) {
+      landlock::NetPortAttr net{};
+      net.allowed_access = rule.access;
+      net.port = port;
+      if (syscall(SYS_landlock_add_rule, ruleset, landlock::kRuleNetPort, &net, 0) != 0) {
+        error = errno;
+      }
+    }
     if (error) break;
-    landlock::NetPortAttr net{};
-    net.allowed_access = access;
-    net.port = port;
-    if (syscall(SYS_landlock_add_rule, ruleset, landlock::kRuleNetPort, &net, 0) != 0)
-      error = errno;
   }
   if (!error && syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) error = errno;
   close(ruleset);

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "mappings.h"
+#include "stockade/linux_sim/tables.h"
 
 namespace stockade::linux_sim::detail {
 namespace {
@@ -74,6 +75,22 @@ constexpr LimitRow kRows[] = {
     {"readiops", Mechanism::kNone, 0, "", Fidelity::kNotEnforced, "as readbps"},
     {"writeiops", Mechanism::kNone, 0, "", Fidelity::kNotEnforced, "as readbps"},
 };
+
+std::string MechanismText(const LimitRow& row) {
+  switch (row.mechanism) {
+    case Mechanism::kRlimit:
+      return "rlimit";
+    case Mechanism::kCgroup:
+      return std::string(row.controller) + " cgroup (v1 or v2, whichever offers it)";
+    case Mechanism::kIpcSysctl:
+      return std::string(row.controller) + " of the sandbox's IPC namespace";
+    case Mechanism::kSupervisor:
+      return "the supervisor's clock";
+    case Mechanism::kNone:
+      return "nothing";
+  }
+  return "nothing";
+}
 
 const LimitRow* Row(std::string_view resource) {
   for (const LimitRow& row : kRows) {
@@ -237,3 +254,16 @@ void AssessLimits(const policy::Policy& policy, const HostFacts& host,
 }
 
 }  // namespace stockade::linux_sim::detail
+
+namespace stockade::linux_sim {
+
+std::vector<MappingRow> LimitsTable() {
+  std::vector<MappingRow> rows;
+  for (const detail::LimitRow& row : detail::kRows) {
+    rows.push_back({"limits." + std::string(row.resource), detail::MechanismText(row), row.fidelity,
+                    std::string(row.how)});
+  }
+  return rows;
+}
+
+}  // namespace stockade::linux_sim

@@ -21,6 +21,7 @@ enum class Step : uint16_t {
   kLoopback,
   kNetwork,
   kIpcSysctl,
+  kPortFloor,
   kFork,
   kNewSession,
   kRlimit,
