@@ -248,6 +248,20 @@ void Report(int report_fd, const Message& message, int fd_to_pass) noexcept {
     }
     Trace(args.trace, Step::kPortFloor, 0);
   }
+  // IPC sysctls are those of the opener's IPC namespace, like the port floor: written through
+  // the host's procfs, they need no /proc in the sandbox.
+  for (size_t i = 0; i < plan.limits.ipc_sysctls.size(); ++i) {
+    const auto& [path, value] = plan.limits.ipc_sysctls[i];
+    if (int error = WriteFile(path.c_str(), value.c_str())) {
+      Fail(args, Step::kIpcSysctl, static_cast<int32_t>(i), error);
+    }
+  }
+  // The program, not this init, is the OOM killer's first choice: the init raises its own
+  // oom_score_adj for the fork to inherit, then lowers it back, which needs no privilege down
+  // to where it was (proc(5)). Best effort: a kill of the init is reported all the same.
+  const int oom = open("/proc/self/oom_score_adj", O_RDWR | O_CLOEXEC);
+  char oom_before[16] = {};
+  if (oom >= 0 && read(oom, oom_before, sizeof(oom_before) - 1) <= 0) oom_before[0] = '\0';
   for (size_t i = 0; i < plan.fs.size(); ++i) {
     if (int error = RunFsStep(plan.fs[i])) Fail(args, Step::kFs, static_cast<int32_t>(i), error);
   }
@@ -256,16 +270,15 @@ void Report(int report_fd, const Message& message, int fd_to_pass) noexcept {
     if (int error = LoopbackUp()) Fail(args, Step::kLoopback, 0, error);
     Trace(args.trace, Step::kLoopback, 0);
   }
-  for (size_t i = 0; i < plan.limits.ipc_sysctls.size(); ++i) {
-    const auto& [path, value] = plan.limits.ipc_sysctls[i];
-    if (int error = WriteFile(path.c_str(), value.c_str())) {
-      Fail(args, Step::kIpcSysctl, static_cast<int32_t>(i), error);
-    }
-  }
 
+  if (oom >= 0) (void)!pwrite(oom, "1000", 4, 0);
   const pid_t program = fork();
   if (program < 0) Fail(args, Step::kFork, 0, errno);
   if (program == 0) RunProgram(args);
+  if (oom >= 0) {
+    if (oom_before[0]) (void)!pwrite(oom, oom_before, strlen(oom_before), 0);
+    close(oom);
+  }
   Trace(args.trace, Step::kFork, 0);
 
   // P supervises the program through a pidfd: signals, and fetching the seccomp listener.
@@ -280,11 +293,14 @@ void Report(int report_fd, const Message& message, int fd_to_pass) noexcept {
 
   while (true) {
     int status = 0;
-    const pid_t pid = waitpid(-1, &status, 0);
+    struct rusage usage {};
+    const pid_t pid = wait4(-1, &status, 0, &usage);
     if (pid == program) {
       Message done{};
       done.type = MessageType::kProgramStatus;
       done.value = status;
+      done.cpu_ms = static_cast<uint32_t>((usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 +
+                                          (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000);
       Report(args.report_fd, done);
       _exit(0);  // the kernel now kills whatever is left in the namespace
     }

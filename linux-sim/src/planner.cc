@@ -274,6 +274,9 @@ Expected<SandboxPlan> PlanSandbox(const policy::Policy& policy, const policy::So
   }
   plan.landlock = std::move(mac.landlock);
   STOCKADE_ASSIGN_OR_RETURN(plan.limits, detail::PlanLimits(policy, host));
+  for (RlimitStep& step : plan.limits.rlimits) step.where = Where(sources, step.origin);
+  for (CgroupSetting& setting : plan.limits.cgroup) setting.where = Where(sources, setting.origin);
+  plan.limits.wallclock_where = Where(sources, plan.limits.wallclock_origin);
   plan.core_dumps = policy.exec.core_dumps;
 
   switch (policy.network.mode) {

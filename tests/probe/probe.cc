@@ -425,9 +425,23 @@ int Run(const std::vector<std::string>& a) {
     std::fclose(f);
     return Result(action, true, 0, names + "]");
   }
-  if (action == "shm-new") return Check(action, shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600));
-  if (action == "msg-new") return Check(action, msgget(IPC_PRIVATE, IPC_CREAT | 0600));
-  if (action == "sem-new") return Check(action, semget(IPC_PRIVATE, 1, IPC_CREAT | 0600));
+  if (action == "shm-new" || action == "msg-new" || action == "sem-new") {
+    // [N]: create N objects (each semaphore set with one semaphore); value: how many were made.
+    const long want = a.size() > 1 ? Number(arg(1)) : 1;
+    long made = 0;
+    int error = 0;
+    for (long i = 0; i < want; ++i) {
+      const int id = action == "shm-new"   ? shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)
+                     : action == "msg-new" ? msgget(IPC_PRIVATE, IPC_CREAT | 0600)
+                                           : semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+      if (id < 0) {
+        error = errno;
+        break;
+      }
+      ++made;
+    }
+    return Result(action, made == want, error, std::to_string(made));
+  }
   if (action == "shm-key") {  // KEY: a well-known key, to see whether the host's objects show
     return Check(action, shmget(static_cast<key_t>(Number(arg(1))), 0, 0));
   }

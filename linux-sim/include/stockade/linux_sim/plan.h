@@ -135,6 +135,7 @@ struct RlimitStep {
   uint64_t soft = 0;
   uint64_t hard = 0;
   Origin origin;
+  std::string where;  // "policy.yaml:31:7", filled by PlanSandbox
 };
 
 struct CgroupSetting {
@@ -142,6 +143,7 @@ struct CgroupSetting {
   std::string file;        // "memory.limit_in_bytes"
   std::string value;
   Origin origin;
+  std::string where;  // "policy.yaml:31:7", filled by PlanSandbox
 };
 
 struct LimitsPlan {
@@ -150,6 +152,7 @@ struct LimitsPlan {
   std::vector<std::pair<std::string, std::string>> ipc_sysctls;  // /proc/sys/kernel/shmmax...
   std::optional<uint64_t> wallclock_ms;  // the supervisor kills the sandbox after it
   Origin wallclock_origin;
+  std::string wallclock_where;
 };
 
 struct NetworkPlan {
