@@ -88,7 +88,24 @@ constexpr LimitRow kRows[] = {
 std::string MechanismText(const LimitRow& row) {
   switch (row.mechanism) {
     case Mechanism::kRlimit:
-      return "rlimit";
+      switch (row.rlimit) {
+        case RLIMIT_NOFILE:
+          return "RLIMIT_NOFILE";
+        case RLIMIT_AS:
+          return "RLIMIT_AS";
+        case RLIMIT_DATA:
+          return "RLIMIT_DATA";
+        case RLIMIT_STACK:
+          return "RLIMIT_STACK";
+        case RLIMIT_CORE:
+          return "RLIMIT_CORE";
+        case RLIMIT_MEMLOCK:
+          return "RLIMIT_MEMLOCK";
+        case RLIMIT_CPU:
+          return "RLIMIT_CPU";
+        default:
+          return "an rlimit";
+      }
     case Mechanism::kCgroup:
       return std::string(row.controller) + " cgroup (v1 or v2, whichever offers it)";
     case Mechanism::kIpcSysctl:
