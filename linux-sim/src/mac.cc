@@ -982,10 +982,16 @@ void PlanPortAcl(const policy::Policy& policy, const HostFacts& host, const MacS
   // The clause as a whole: the floor, the Landlock rules, and what they leave open.
   std::string how;
   Fidelity fidelity = Fidelity::kExact;
-  if (floor > kPortHigh) {
+  if (floor > kPortHigh && all.empty()) {
     how = "no rule grants the program (" + SubjectText(subject) +
           ") a port below 1024: the privileged-port floor refuses them all, as mac_portacl does "
           "(EACCES where FreeBSD says EPERM)";
+  } else if (floor > kPortHigh) {
+    fidelity = Fidelity::kApproximated;
+    how = "the privileged-port floor stays at " + std::to_string(floor) +
+          (own_netns ? " (Landlock ABI " + std::to_string(abi) + " has no network rules)"
+                     : " (network: host)") +
+          ": no port below it can be bound, the granted ones (" + PortList(all) + ") included";
   } else {
     how = floor_text;
     if (narrow_tcp) {
@@ -1020,6 +1026,12 @@ void PlanPortAcl(const policy::Policy& policy, const HostFacts& host, const MacS
 
 }  // namespace
 
+uint64_t LandlockScopes(const HostFacts& host) {
+  // linux-sim's own: the PID and network namespaces already keep outside processes and
+  // (without network: host) abstract sockets away; the scopes hold even then.
+  return host.landlock_abi >= 6 ? ll::kScopeSignal | ll::kScopeAbstractUnixSocket : 0;
+}
+
 MacSubject MacSubjectFor(uid_t uid, gid_t gid, const CapsPlan& caps, bool userns) {
   MacSubject subject;
   subject.uid = uid;
@@ -1051,11 +1063,7 @@ Expected<MacPlan> PlanMac(const policy::Policy& policy, const HostFacts& host,
   out.landlock.abi = host.landlock_abi;
   STOCKADE_RETURN_IF_ERROR(BsdExtendedPlanner(policy, host, subject, out).Plan());
   PlanPortAcl(policy, host, subject, out);
-  // Scopes (ABI 6) are linux-sim's own: the PID and network namespaces already keep outside
-  // processes and (without network: host) abstract sockets away; the scopes hold even then.
-  if (host.landlock_abi >= 6) {
-    out.landlock.scoped = ll::kScopeSignal | ll::kScopeAbstractUnixSocket;
-  }
+  out.landlock.scoped = LandlockScopes(host);
   LandlockPlan& l = out.landlock;
   l.enabled = l.handled_fs || l.handled_net || l.scoped;
   return out;

@@ -69,6 +69,10 @@ struct MacPlan {
   std::vector<std::string> unenforced;
 };
 
+// The Landlock scopes (ABI 6) every sandbox gets on this host: signals and abstract UNIX
+// sockets stay inside the sandbox.
+uint64_t LandlockScopes(const HostFacts& host);
+
 // Landlock rules and fidelity for the policy's MAC rules, for `subject`, over the sandbox's file
 // systems, with the host's Landlock ABI. Fails when a user or group name in a rule does not
 // exist on this host.

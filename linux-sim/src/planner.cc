@@ -459,7 +459,7 @@ enforce::Assessment Assess(const policy::Policy& policy, const HostFacts& host) 
       } else {
         if (policy.network.mode == policy::Network::Mode::kNone) {
           add(id, span, Fidelity::kExact, "a new network namespace with only loopback");
-        } else if (mac.landlock.scoped & landlock::kScopeAbstractUnixSocket) {
+        } else if (detail::LandlockScopes(host) & landlock::kScopeAbstractUnixSocket) {
           add(id, span, Fidelity::kExact,
               "the host's network namespace is shared; Landlock scoping keeps the host's "
               "abstract UNIX sockets out of reach, as a jail's view of the host's sockets is "
