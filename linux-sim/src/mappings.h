@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "stockade/enforce/fidelity.h"
 #include "stockade/linux_sim/host.h"
 #include "stockade/linux_sim/plan.h"
+#include "stockade/linux_sim/tables.h"
 #include "stockade/policy/ir.h"
 
 namespace stockade::linux_sim::detail {
@@ -68,6 +70,23 @@ struct MacPlan {
   // the run may only go ahead when the policy accepts that clause.
   std::vector<std::string> unenforced;
 };
+
+// mac_portacl's part of PlanMac (portacl.cc): the port floor and Landlock bind_tcp rules in
+// out.landlock, the mac.portacl entries in out.fidelity.
+void PlanPortAcl(const policy::Policy& policy, const HostFacts& host, const MacSubject& subject,
+                 MacPlan& out);
+std::vector<MappingRow> PortAclRows();  // for MacTable()
+
+// "uid 65534 gid 65534", for fidelity texts.
+inline std::string SubjectText(const MacSubject& s) {
+  return "uid " + std::to_string(s.uid) + " gid " + std::to_string(s.gid);
+}
+
+inline std::string Join(const std::vector<std::string>& words, std::string_view separator = " ") {
+  std::string out;
+  for (const std::string& w : words) out += (out.empty() ? "" : std::string(separator)) + w;
+  return out;
+}
 
 // The Landlock scopes (ABI 6) every sandbox gets on this host: signals and abstract UNIX
 // sockets stay inside the sandbox.
