@@ -112,6 +112,12 @@ int RunCommand(const RunArgs& args) {
     for (const auto& [step, ns] : result->timings) {
       report["timings"].push_back({{"step", step}, {"microseconds", ns / 1000.0}});
     }
+    for (const auto& counter : result->limits) {
+      report["limits"].push_back({{"clause", counter.clause},
+                                  {"at", counter.where},
+                                  {"counter", counter.counter},
+                                  {"value", counter.value}});
+    }
     std::cerr << report.dump() << "\n";
   } else {
     if (!result->message.empty()) {

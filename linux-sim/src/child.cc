@@ -5,6 +5,7 @@
 #include "child.h"
 
 #include <cap-ng.h>
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -163,6 +164,8 @@ const char* StepName(Step step) {
       return "network";
     case Step::kIpcSysctl:
       return "ipc-limits";
+    case Step::kPortFloor:
+      return "port-floor (mac.portacl)";
     case Step::kFork:
       return "fork";
     case Step::kNewSession:
@@ -235,6 +238,30 @@ void Report(int report_fd, const Message& message, int fd_to_pass) noexcept {
     }
   }
   Trace(args.trace, Step::kHostname, 0);
+  // Before the filesystem view replaces /proc: net sysctls are those of the opener's network
+  // namespace, so the host's procfs reaches the sandbox's own.
+  if (plan.landlock.port_floor >= 0 && (plan.clone_flags & CLONE_NEWNET)) {
+    char value[16] = {};
+    std::to_chars(value, value + sizeof(value) - 1, plan.landlock.port_floor);
+    if (int error = WriteFile("/proc/sys/net/ipv4/ip_unprivileged_port_start", value)) {
+      Fail(args, Step::kPortFloor, 0, error);
+    }
+    Trace(args.trace, Step::kPortFloor, 0);
+  }
+  // IPC sysctls are those of the opener's IPC namespace, like the port floor: written through
+  // the host's procfs, they need no /proc in the sandbox.
+  for (size_t i = 0; i < plan.limits.ipc_sysctls.size(); ++i) {
+    const auto& [path, value] = plan.limits.ipc_sysctls[i];
+    if (int error = WriteFile(path.c_str(), value.c_str())) {
+      Fail(args, Step::kIpcSysctl, static_cast<int32_t>(i), error);
+    }
+  }
+  // The program, not this init, is the OOM killer's first choice: the init raises its own
+  // oom_score_adj for the fork to inherit, then lowers it back, which needs no privilege down
+  // to where it was (proc(5)). Best effort: a kill of the init is reported all the same.
+  const int oom = open("/proc/self/oom_score_adj", O_RDWR | O_CLOEXEC);
+  char oom_before[16] = {};
+  if (oom >= 0 && read(oom, oom_before, sizeof(oom_before) - 1) <= 0) oom_before[0] = '\0';
   for (size_t i = 0; i < plan.fs.size(); ++i) {
     if (int error = RunFsStep(plan.fs[i])) Fail(args, Step::kFs, static_cast<int32_t>(i), error);
   }
@@ -243,16 +270,15 @@ void Report(int report_fd, const Message& message, int fd_to_pass) noexcept {
     if (int error = LoopbackUp()) Fail(args, Step::kLoopback, 0, error);
     Trace(args.trace, Step::kLoopback, 0);
   }
-  for (size_t i = 0; i < plan.limits.ipc_sysctls.size(); ++i) {
-    const auto& [path, value] = plan.limits.ipc_sysctls[i];
-    if (int error = WriteFile(path.c_str(), value.c_str())) {
-      Fail(args, Step::kIpcSysctl, static_cast<int32_t>(i), error);
-    }
-  }
 
+  if (oom >= 0) (void)!pwrite(oom, "1000", 4, 0);
   const pid_t program = fork();
   if (program < 0) Fail(args, Step::kFork, 0, errno);
   if (program == 0) RunProgram(args);
+  if (oom >= 0) {
+    if (oom_before[0]) (void)!pwrite(oom, oom_before, strlen(oom_before), 0);
+    close(oom);
+  }
   Trace(args.trace, Step::kFork, 0);
 
   // P supervises the program through a pidfd: signals, and fetching the seccomp listener.
@@ -267,11 +293,14 @@ void Report(int report_fd, const Message& message, int fd_to_pass) noexcept {
 
   while (true) {
     int status = 0;
-    const pid_t pid = waitpid(-1, &status, 0);
+    struct rusage usage {};
+    const pid_t pid = wait4(-1, &status, 0, &usage);
     if (pid == program) {
       Message done{};
       done.type = MessageType::kProgramStatus;
       done.value = status;
+      done.cpu_ms = static_cast<uint32_t>((usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 +
+                                          (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000);
       Report(args.report_fd, done);
       _exit(0);  // the kernel now kills whatever is left in the namespace
     }
@@ -475,6 +504,55 @@ int SimPlatform::LimitIoctls(int, const uint64_t*, size_t) noexcept { return ENO
 int SimPlatform::LimitFcntls(int, uint32_t) noexcept { return ENOSYS; }
 int SimPlatform::EnterCapabilityMode() noexcept { return ENOSYS; }
 
+namespace {
+
+// One path-beneath rule on `fd`; a file that is not a directory takes only file rights, and a
+// rule left with none is not added.
+int AddPathRule(int ruleset, int fd, uint64_t access) noexcept {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return errno;
+  if (!S_ISDIR(st.st_mode)) access &= landlock::kFsFileRights;
+  if (S_ISLNK(st.st_mode) || access == 0) return 0;
+  landlock::PathBeneathAttr beneath{};
+  beneath.allowed_access = access;
+  beneath.parent_fd = fd;
+  return syscall(SYS_landlock_add_rule, ruleset, landlock::kRulePathBeneath, &beneath, 0) == 0
+             ? 0
+             : errno;
+}
+
+// The rule on every entry directly beneath rule.path but those rule.except names. The entries
+// are read now, after pivot_root, with a buffer on the stack (no allocation here).
+int AddChildRules(int ruleset, const LandlockFsRule& rule) noexcept {
+  const int dir = open(rule.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return 0;  // unreadable: its entries get nothing, which only narrows
+  alignas(8) char buffer[4096];
+  int error = 0;
+  while (!error) {
+    const long got = syscall(SYS_getdents64, dir, buffer, sizeof(buffer));
+    if (got < 0) error = errno;
+    if (got <= 0) break;
+    for (long offset = 0; offset < got && !error;) {
+      // getdents64(2) fills struct linux_dirent64, which glibc's dirent64 lays out alike.
+      const auto* entry = reinterpret_cast<const struct dirent64*>(buffer + offset);
+      offset += entry->d_reclen;
+      const char* name = entry->d_name;
+      if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || entry->d_type == DT_LNK) continue;
+      bool excepted = false;
+      for (const std::string& except : rule.except) excepted = excepted || except == name;
+      if (excepted) continue;
+      const int fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0) continue;
+      error = AddPathRule(ruleset, fd, rule.access);
+      close(fd);
+    }
+  }
+  close(dir);
+  return error;
+}
+
+}  // namespace
+
 int SimPlatform::ApplyLandlock() noexcept {
   const LandlockPlan& l = plan_->landlock;
   if (!l.enabled) return 0;
@@ -487,24 +565,27 @@ int SimPlatform::ApplyLandlock() noexcept {
   if (ruleset < 0) return errno;
   int error = 0;
   for (const LandlockFsRule& rule : l.fs_rules) {
-    const int fd = open(rule.path.c_str(), O_PATH | O_CLOEXEC);
-    if (fd < 0) continue;  // a path that is not there grants nothing: dropping it only narrows
-    landlock::PathBeneathAttr beneath{};
-    beneath.allowed_access = rule.access;
-    beneath.parent_fd = fd;
-    if (syscall(SYS_landlock_add_rule, ruleset, landlock::kRulePathBeneath, &beneath, 0) != 0) {
-      error = errno;
+    if (rule.children) {
+      error = AddChildRules(ruleset, rule);
+    } else {
+      // A path that cannot be opened grants nothing: leaving it out only narrows.
+      const int fd = open(rule.path.c_str(), O_PATH | O_CLOEXEC);
+      if (fd < 0) continue;
+      error = AddPathRule(ruleset, fd, rule.access);
+      close(fd);
     }
-    close(fd);
     if (error) break;
   }
-  for (const auto& [port, access] : l.net_rules) {
+  for (const LandlockNetRule& rule : l.net_rules) {
+    for (uint32_t port = rule.first; !error && port <= rule.last; ++port) {
+      landlock::NetPortAttr net{};
+      net.allowed_access = rule.access;
+      net.port = port;
+      if (syscall(SYS_landlock_add_rule, ruleset, landlock::kRuleNetPort, &net, 0) != 0) {
+        error = errno;
+      }
+    }
     if (error) break;
-    landlock::NetPortAttr net{};
-    net.allowed_access = access;
-    net.port = port;
-    if (syscall(SYS_landlock_add_rule, ruleset, landlock::kRuleNetPort, &net, 0) != 0)
-      error = errno;
   }
   if (!error && syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) error = errno;
   close(ruleset);

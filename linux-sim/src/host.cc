@@ -99,6 +99,8 @@ std::vector<std::string> HostFacts::Describe() const {
   }
   lines.push_back(user_namespaces ? "user namespaces available" : "user namespaces unavailable");
   lines.push_back(nft.empty() ? "nft(8) not installed" : "nft(8) at " + nft);
+  lines.push_back("ports below " + std::to_string(unprivileged_port_start) +
+                  " need CAP_NET_BIND_SERVICE in the host's network namespace");
   return lines;
 }
 
@@ -161,6 +163,12 @@ HostFacts ProbeHost() {
     c.available = !c.mount.empty() && access((c.mount + c.own_path).c_str(), W_OK) == 0;
     if (c.own_path == "/") c.own_path.clear();
     facts.cgroups.push_back(std::move(c));
+  }
+
+  const std::string floor = ReadFirstLine("/proc/sys/net/ipv4/ip_unprivileged_port_start");
+  if (!floor.empty() && floor.find_first_not_of("0123456789") == std::string::npos &&
+      floor.size() <= 5) {
+    facts.unprivileged_port_start = std::stoi(floor);
   }
 
   for (const char* candidate : {"/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"}) {

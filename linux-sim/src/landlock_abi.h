@@ -65,6 +65,11 @@ inline constexpr uint64_t kNetConnectTcp = 1ull << 1;
 inline constexpr uint64_t kScopeAbstractUnixSocket = 1ull << 0;
 inline constexpr uint64_t kScopeSignal = 1ull << 1;
 
+// The rights that apply to files other than directories: a rule on such a file may carry only
+// these (landlock_add_rule(2) refuses the others with EINVAL).
+inline constexpr uint64_t kFsFileRights =
+    kFsExecute | kFsWriteFile | kFsReadFile | kFsTruncate | kFsIoctlDev;
+
 // Every filesystem right a kernel of `abi` handles.
 inline uint64_t FsRightsOf(int abi) {
   uint64_t rights = (1ull << 13) - 1;

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "mappings.h"
+#include "stockade/linux_sim/tables.h"
 
 namespace stockade::linux_sim::detail {
 namespace {
@@ -27,28 +28,36 @@ struct LimitRow {
 
 constexpr LimitRow kRows[] = {
     {"memoryuse", Mechanism::kCgroup, 0, "memory", Fidelity::kApproximated,
-     "the memory cgroup caps resident memory for the whole sandbox; going over it runs the "
-     "OOM killer instead of failing the allocation"},
+     "the memory cgroup (memory.limit_in_bytes, or memory.max on cgroup v2) caps the memory of "
+     "the whole sandbox; going over it runs the OOM killer instead of failing the allocation, "
+     "stockade reports the kill (from the cgroup's oom_kill counter) with exit status 137"},
     {"maxproc", Mechanism::kCgroup, 0, "pids", Fidelity::kApproximated,
-     "the pids cgroup caps tasks of the whole sandbox: threads count too, fork(2) fails with "
-     "EAGAIN"},
+     "the pids cgroup (pids.max, the amount plus one for linux-sim's init) caps the sandbox's "
+     "tasks: threads count too, fork(2) fails with EAGAIN; RLIMIT_NPROC is not used, as it "
+     "counts every process of the uid on the host and the kernel ignores it for uid 0"},
     {"nthr", Mechanism::kCgroup, 0, "pids", Fidelity::kApproximated,
-     "the pids cgroup caps tasks (processes and threads together)"},
+     "the pids cgroup caps tasks (processes and threads together, the init included): "
+     "pthread_create fails with EAGAIN"},
     {"pcpu", Mechanism::kCgroup, 0, "cpu", Fidelity::kApproximated,
-     "the CFS quota throttles the sandbox to this share of one CPU instead of refusing"},
+     "the CFS quota (cpu.cfs_quota_us per 100 ms cpu.cfs_period_us, or cpu.max on cgroup v2) "
+     "throttles the sandbox to this share of one CPU instead of refusing"},
     {"openfiles", Mechanism::kRlimit, RLIMIT_NOFILE, "", Fidelity::kApproximated,
-     "RLIMIT_NOFILE caps each process's descriptor table, not the sandbox's total"},
+     "RLIMIT_NOFILE caps each process's descriptor table (open fails with EMFILE), not the "
+     "sandbox's total"},
     {"vmemoryuse", Mechanism::kRlimit, RLIMIT_AS, "", Fidelity::kApproximated,
-     "RLIMIT_AS caps each process's address space, not the sandbox's total"},
+     "RLIMIT_AS caps each process's address space (mmap and brk fail with ENOMEM), not the "
+     "sandbox's total"},
     {"datasize", Mechanism::kRlimit, RLIMIT_DATA, "", Fidelity::kExact,
-     "RLIMIT_DATA, per process as on FreeBSD"},
+     "RLIMIT_DATA, per process as on FreeBSD (brk and private writable mappings fail with "
+     "ENOMEM)"},
     {"stacksize", Mechanism::kRlimit, RLIMIT_STACK, "", Fidelity::kExact,
-     "RLIMIT_STACK, per process as on FreeBSD"},
+     "RLIMIT_STACK, per process as on FreeBSD (growing past it is SIGSEGV)"},
     {"coredumpsize", Mechanism::kRlimit, RLIMIT_CORE, "", Fidelity::kExact, "RLIMIT_CORE"},
     {"memorylocked", Mechanism::kRlimit, RLIMIT_MEMLOCK, "", Fidelity::kApproximated,
-     "RLIMIT_MEMLOCK, per process"},
+     "RLIMIT_MEMLOCK, per process (mlock fails with ENOMEM)"},
     {"cputime", Mechanism::kRlimit, RLIMIT_CPU, "", Fidelity::kApproximated,
-     "RLIMIT_CPU counts each process's CPU time and sends SIGXCPU, then SIGKILL"},
+     "RLIMIT_CPU counts each process's CPU time: sigxcpu leaves the hard limit alone (SIGXCPU "
+     "every second past it, as rctl repeats it), sigkill sets both (SIGKILL at the limit)"},
     {"wallclock", Mechanism::kSupervisor, 0, "", Fidelity::kExact,
      "the supervisor kills the sandbox when the time is up"},
     {"nshm", Mechanism::kIpcSysctl, 0, "kernel.shmmni", Fidelity::kApproximated,
@@ -62,7 +71,8 @@ constexpr LimitRow kRows[] = {
     {"nsem", Mechanism::kIpcSysctl, 0, "kernel.sem", Fidelity::kApproximated,
      "the SEMMNS field of kernel.sem in the sandbox's IPC namespace"},
     {"swapuse", Mechanism::kNone, 0, "", Fidelity::kNotEnforced,
-     "cgroup v1 swap accounting is not enabled here"},
+     "the memory cgroup caps memory and swap together (memory.memsw), not swap alone; with "
+     "memoryuse linux-sim keeps the sandbox out of swap (memory.swappiness 0)"},
     {"pseudoterminals", Mechanism::kNone, 0, "", Fidelity::kNotEnforced,
      "linux-sim gives no pseudo-terminals at all (/dev/pts is absent)"},
     {"msgqqueued", Mechanism::kNone, 0, "", Fidelity::kNotEnforced, "no Linux counterpart"},
@@ -74,6 +84,45 @@ constexpr LimitRow kRows[] = {
     {"readiops", Mechanism::kNone, 0, "", Fidelity::kNotEnforced, "as readbps"},
     {"writeiops", Mechanism::kNone, 0, "", Fidelity::kNotEnforced, "as readbps"},
 };
+
+std::string MechanismText(const LimitRow& row) {
+  switch (row.mechanism) {
+    case Mechanism::kRlimit:
+      switch (row.rlimit) {
+        case RLIMIT_NOFILE:
+          return "RLIMIT_NOFILE";
+        case RLIMIT_AS:
+          return "RLIMIT_AS";
+        case RLIMIT_DATA:
+          return "RLIMIT_DATA";
+        case RLIMIT_STACK:
+          return "RLIMIT_STACK";
+        case RLIMIT_CORE:
+          return "RLIMIT_CORE";
+        case RLIMIT_MEMLOCK:
+          return "RLIMIT_MEMLOCK";
+        case RLIMIT_CPU:
+          return "RLIMIT_CPU";
+        default:
+          return "an rlimit";
+      }
+    case Mechanism::kCgroup:
+      return std::string(row.controller) + " cgroup (v1 or v2, whichever offers it)";
+    case Mechanism::kIpcSysctl:
+      return std::string(row.controller) + " of the sandbox's IPC namespace";
+    case Mechanism::kSupervisor:
+      return "the supervisor's clock";
+    case Mechanism::kNone:
+      return "nothing";
+  }
+  return "nothing";
+}
+
+// Why the IPC limits need root: the sysctls of an IPC namespace are writable by the root of
+// the user namespace that owns it, and the one a non-root caller gets maps only its own uid.
+constexpr std::string_view kIpcUserns =
+    "cannot be set when stockade is not root: the IPC namespace's sysctls belong to the root of "
+    "its user namespace, which maps only the caller's uid";
 
 const LimitRow* Row(std::string_view resource) {
   for (const LimitRow& row : kRows) {
@@ -88,21 +137,31 @@ std::string Where(const policy::Limit& limit) { return "limits." + limit.resourc
 
 Expected<LimitsPlan> PlanLimits(const policy::Policy& policy, const HostFacts& host) {
   LimitsPlan plan;
-  auto rlimit = [&](int resource, uint64_t value, Origin origin) {
+  // Without CAP_SYS_RESOURCE no limit can rise above the hard limit stockade was started with,
+  // so a larger amount is lowered to it: the limit in force is the smaller of the two, as on
+  // FreeBSD, where rctl never raises a process's own rlimits either.
+  auto rlimit = [&](int resource, uint64_t soft, uint64_t hard, Origin origin) {
+    struct rlimit current {};
+    if (getrlimit(resource, &current) == 0 && current.rlim_max != RLIM_INFINITY) {
+      hard = std::min<uint64_t>(hard, current.rlim_max);
+    }
+    soft = std::min(soft, hard);
     for (RlimitStep& existing : plan.rlimits) {
       if (existing.resource == resource) {
-        existing.soft = existing.hard = std::min(existing.soft, value);
+        existing.soft = std::min(existing.soft, soft);
+        existing.hard = std::min(existing.hard, hard);
         return;
       }
     }
-    plan.rlimits.push_back({resource, value, value, std::move(origin)});
+    plan.rlimits.push_back({resource, soft, hard, std::move(origin), ""});
   };
   if (!policy.exec.core_dumps) {
-    rlimit(RLIMIT_CORE, 0, {"exec.core_dumps", policy.exec.core_dumps_span});
+    rlimit(RLIMIT_CORE, 0, 0, {"exec.core_dumps", policy.exec.core_dumps_span});
   }
   if (policy.exec.timeout_ms) plan.wallclock_ms = *policy.exec.timeout_ms;
   if (policy.exec.timeout_ms) plan.wallclock_origin = {"exec.timeout", policy.exec.timeout_span};
   uint64_t pids = 0;
+  Origin pids_origin;
   for (const policy::Limit& limit : policy.limits) {
     const LimitRow* row = Row(limit.resource);
     if (!row) continue;
@@ -113,13 +172,21 @@ Expected<LimitsPlan> PlanLimits(const policy::Policy& policy, const HostFacts& h
         limit.action == policy::LimitAction::kDeny || limit.action == policy::LimitAction::kSignal;
     if (!stops) continue;
     switch (row->mechanism) {
-      case Mechanism::kRlimit:
-        rlimit(row->rlimit, limit.resource == "cputime" ? limit.amount : limit.amount, origin);
+      case Mechanism::kRlimit: {
+        uint64_t hard = limit.amount;
+        // sigxcpu: SIGXCPU from the soft limit on, every second; the hard limit stays.
+        if (limit.resource == "cputime" && limit.action == policy::LimitAction::kSignal &&
+            limit.signal == "xcpu") {
+          hard = RLIM_INFINITY;
+        }
+        rlimit(row->rlimit, limit.amount, hard, origin);
         break;
+      }
       case Mechanism::kSupervisor:
-        plan.wallclock_ms =
-            std::min<uint64_t>(plan.wallclock_ms.value_or(UINT64_MAX), limit.amount * 1000);
-        plan.wallclock_origin = origin;
+        if (limit.amount * 1000 < plan.wallclock_ms.value_or(UINT64_MAX)) {
+          plan.wallclock_ms = limit.amount * 1000;
+          plan.wallclock_origin = origin;
+        }
         break;
       case Mechanism::kCgroup: {
         const CgroupController* controller = host.Controller(std::string(row->controller));
@@ -137,22 +204,26 @@ Expected<LimitsPlan> PlanLimits(const policy::Policy& policy, const HostFacts& h
         }
         if (row->controller == "memory") {
           plan.cgroup.push_back({"memory", controller->v2 ? "memory.max" : "memory.limit_in_bytes",
-                                 std::to_string(limit.amount), origin});
+                                 std::to_string(limit.amount), origin, ""});
           if (!controller->v2) {
             // Without swap accounting a v1 limit would let the sandbox spill into swap.
-            plan.cgroup.push_back({"memory", "memory.swappiness", "0", origin});
+            plan.cgroup.push_back({"memory", "memory.swappiness", "0", origin, ""});
           }
         } else if (row->controller == "pids") {
-          pids = pids ? std::min(pids, limit.amount) : limit.amount;
+          if (!pids || limit.amount < pids) {
+            pids = limit.amount;
+            pids_origin = origin;
+          }
         } else if (row->controller == "cpu") {
           const uint64_t period = 100000;  // 100 ms, the CFS default
           const uint64_t quota = std::max<uint64_t>(1000, period * limit.amount / 100);
           if (controller->v2) {
-            plan.cgroup.push_back(
-                {"cpu", "cpu.max", std::to_string(quota) + " " + std::to_string(period), origin});
+            plan.cgroup.push_back({"cpu", "cpu.max",
+                                   std::to_string(quota) + " " + std::to_string(period), origin,
+                                   ""});
           } else {
-            plan.cgroup.push_back({"cpu", "cpu.cfs_period_us", std::to_string(period), origin});
-            plan.cgroup.push_back({"cpu", "cpu.cfs_quota_us", std::to_string(quota), origin});
+            plan.cgroup.push_back({"cpu", "cpu.cfs_period_us", std::to_string(period), origin, ""});
+            plan.cgroup.push_back({"cpu", "cpu.cfs_quota_us", std::to_string(quota), origin, ""});
           }
         }
         break;
@@ -160,6 +231,10 @@ Expected<LimitsPlan> PlanLimits(const policy::Policy& policy, const HostFacts& h
       case Mechanism::kIpcSysctl: {
         if (!OwnIpcNamespace(policy.ipc))
           break;  // reported as not enforced: it would change the host
+        if (!host.root) {
+          return Error(ErrorCode::kUnsupported,
+                       "limits." + limit.resource + " " + std::string(kIpcUserns));
+        }
         std::string value = std::to_string(limit.amount);
         if (row->controller == "kernel.shmall") {
           value = std::to_string((limit.amount + 4095) / 4096);
@@ -176,11 +251,9 @@ Expected<LimitsPlan> PlanLimits(const policy::Policy& policy, const HostFacts& h
         break;
     }
   }
-  if (pids) {
-    const CgroupController* controller = host.Controller("pids");
-    plan.cgroup.push_back({"pids", "pids.max", std::to_string(pids), {"limits.maxproc", {}}});
-    (void)controller;
-  }
+  // maxproc and nthr count the sandbox's tasks; linux-sim's init is one of them, which FreeBSD's
+  // jail does not have.
+  if (pids) plan.cgroup.push_back({"pids", "pids.max", std::to_string(pids + 1), pids_origin, ""});
   return plan;
 }
 
@@ -223,13 +296,22 @@ void AssessLimits(const policy::Policy& policy, const HostFacts& host,
             h = "the " + std::string(row->controller) + " cgroup controller is not available here";
           }
         }
+        struct rlimit current {};
+        if (row->mechanism == Mechanism::kRlimit && getrlimit(row->rlimit, &current) == 0 &&
+            current.rlim_max != RLIM_INFINITY && rule.amount > current.rlim_max) {
+          h += "; stockade's own hard limit (" + std::to_string(current.rlim_max) +
+               ") is lower and applies, since without CAP_SYS_RESOURCE no limit can be raised";
+        }
         if (row->mechanism == Mechanism::kIpcSysctl && !OwnIpcNamespace(policy.ipc)) {
           f = Fidelity::kNotEnforced;
           h = "the sandbox shares the host's IPC namespace, whose limits are the host's";
+        } else if (row->mechanism == Mechanism::kIpcSysctl && !host.root) {
+          f = Fidelity::kNotEnforced;
+          h = std::string(kIpcUserns);
         }
         if (rule.action == policy::LimitAction::kSignal &&
             row->mechanism != Mechanism::kSupervisor &&
-            !(rule.resource == "cputime" && rule.signal == "kill")) {
+            !(rule.resource == "cputime" && (rule.signal == "kill" || rule.signal == "xcpu"))) {
           f = std::max(f, Fidelity::kApproximated);
           h += "; the limit stops the program instead of sending SIG" + rule.signal;
         }
@@ -244,3 +326,16 @@ void AssessLimits(const policy::Policy& policy, const HostFacts& host,
 }
 
 }  // namespace stockade::linux_sim::detail
+
+namespace stockade::linux_sim {
+
+std::vector<MappingRow> LimitsTable() {
+  std::vector<MappingRow> rows;
+  for (const detail::LimitRow& row : detail::kRows) {
+    rows.push_back({"limits." + std::string(row.resource), detail::MechanismText(row), row.fidelity,
+                    std::string(row.how)});
+  }
+  return rows;
+}
+
+}  // namespace stockade::linux_sim

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "stockade/enforce/fidelity.h"
 #include "stockade/linux_sim/host.h"
 #include "stockade/linux_sim/plan.h"
+#include "stockade/linux_sim/tables.h"
 #include "stockade/policy/ir.h"
 
 namespace stockade::linux_sim::detail {
@@ -45,6 +47,56 @@ bool OwnIpcNamespace(const policy::Ipc& ipc);
 Expected<LimitsPlan> PlanLimits(const policy::Policy& policy, const HostFacts& host);
 void AssessLimits(const policy::Policy& policy, const HostFacts& host,
                   std::vector<enforce::ClauseFidelity>& out);
+
+// ---- mac: mac_bsdextended and mac_portacl -> Landlock (mac.cc) ----------------------------
+
+// The program as mac_bsdextended and mac_portacl see it.
+struct MacSubject {
+  uid_t uid = 65534;
+  gid_t gid = 65534;
+  std::vector<gid_t> groups;     // further groups the program holds, besides `gid`
+  bool fs_privileged = false;    // uid 0 keeping CAP_DAC_OVERRIDE (jailed root's PRIV_VFS_*)
+  bool bind_privileged = false;  // keeps CAP_NET_BIND_SERVICE (PRIV_NETINET_RESERVEDPORT)
+};
+
+// The subject of a program running as `uid`/`gid` with `caps`; in user-namespace mode the
+// caller's supplementary groups stay and show as the overflow gid.
+MacSubject MacSubjectFor(uid_t uid, gid_t gid, const CapsPlan& caps, bool userns);
+
+struct MacPlan {
+  LandlockPlan landlock;  // also carries linux-sim's Landlock scopes (ABI 6)
+  std::vector<enforce::ClauseFidelity> fidelity;  // mac.bsdextended and mac.portacl entries
+  // A clause needs Landlock rules this kernel cannot apply (they are left out of `landlock`):
+  // the run may only go ahead when the policy accepts that clause.
+  std::vector<std::string> unenforced;
+};
+
+// mac_portacl's part of PlanMac (portacl.cc): the port floor and Landlock bind_tcp rules in
+// out.landlock, the mac.portacl entries in out.fidelity.
+void PlanPortAcl(const policy::Policy& policy, const HostFacts& host, const MacSubject& subject,
+                 MacPlan& out);
+std::vector<MappingRow> PortAclRows();  // for MacTable()
+
+// "uid 65534 gid 65534", for fidelity texts.
+inline std::string SubjectText(const MacSubject& s) {
+  return "uid " + std::to_string(s.uid) + " gid " + std::to_string(s.gid);
+}
+
+inline std::string Join(const std::vector<std::string>& words, std::string_view separator = " ") {
+  std::string out;
+  for (const std::string& w : words) out += (out.empty() ? "" : std::string(separator)) + w;
+  return out;
+}
+
+// The Landlock scopes (ABI 6) every sandbox gets on this host: signals and abstract UNIX
+// sockets stay inside the sandbox.
+uint64_t LandlockScopes(const HostFacts& host);
+
+// Landlock rules and fidelity for the policy's MAC rules, for `subject`, over the sandbox's file
+// systems, with the host's Landlock ABI. Fails when a user or group name in a rule does not
+// exist on this host.
+Expected<MacPlan> PlanMac(const policy::Policy& policy, const HostFacts& host,
+                          const MacSubject& subject);
 
 }  // namespace stockade::linux_sim::detail
 

@@ -12,6 +12,7 @@
 #include <cstdlib>
 
 #include "child.h"
+#include "landlock_abi.h"
 #include "mappings.h"
 #include "stockade/enforce/manifest_builder.h"
 #include "stockade/linux_sim/seccomp.h"
@@ -262,7 +263,24 @@ Expected<SandboxPlan> PlanSandbox(const policy::Policy& policy, const policy::So
       plan.fs,
       FsPlanner(policy, sources, plan.staging, identity.uid, identity.gid, !host.root).Build());
   plan.caps = detail::PlanCapabilities(policy, identity.uid);
+  STOCKADE_ASSIGN_OR_RETURN(
+      detail::MacPlan mac,
+      detail::PlanMac(policy, host,
+                      detail::MacSubjectFor(identity.uid, identity.gid, plan.caps, !host.root)));
+  for (const std::string& clause : mac.unenforced) {
+    // Assess reported it as not enforced; only an acceptance lets the run go on without it.
+    if (!enforce::IsAccepted(policy, clause, enforce::BackendFamily::kLinux)) {
+      const policy::SourceSpan span = clause == "mac.portacl" ? policy.mac.portacl.front().span
+                                                              : policy.mac.bsdextended.front().span;
+      return Error(ErrorCode::kUnsupported,
+                   Located(sources, {clause, span}) + ": this kernel's Landlock cannot enforce it");
+    }
+  }
+  plan.landlock = std::move(mac.landlock);
   STOCKADE_ASSIGN_OR_RETURN(plan.limits, detail::PlanLimits(policy, host));
+  for (RlimitStep& step : plan.limits.rlimits) step.where = Where(sources, step.origin);
+  for (CgroupSetting& setting : plan.limits.cgroup) setting.where = Where(sources, setting.origin);
+  plan.limits.wallclock_where = Where(sources, plan.limits.wallclock_origin);
   plan.core_dumps = policy.exec.core_dumps;
 
   switch (policy.network.mode) {
@@ -318,6 +336,24 @@ enforce::Assessment Assess(const policy::Policy& policy, const HostFacts& host) 
     out.push_back({std::move(clause), span, fidelity, std::move(how)});
   };
   const bool userns = !host.root;
+  // The MAC rules are evaluated for the program's identity, as PlanSandbox does.
+  detail::MacPlan mac;
+  std::string mac_problem;
+  {
+    detail::SimPlatform resolver(nullptr, -1);
+    auto identity = resolver.ResolveIdentity(policy.exec.user, policy.exec.group);
+    auto planned =
+        identity ? detail::PlanMac(policy, host,
+                                   detail::MacSubjectFor(
+                                       identity->uid, identity->gid,
+                                       detail::PlanCapabilities(policy, identity->uid), userns))
+                 : Expected<detail::MacPlan>(identity.error());
+    if (planned) {
+      mac = std::move(*planned);
+    } else {
+      mac_problem = planned.error().message();
+    }
+  }
   for (const policy::ClauseRef& clause : policy::ClausesOf(policy)) {
     const std::string& id = clause.id;
     const policy::SourceSpan span = clause.span;
@@ -425,15 +461,28 @@ enforce::Assessment Assess(const policy::Policy& policy, const HostFacts& host) 
       if (policy.network.mode == policy::Network::Mode::kVnet) {
         add(id, span, Fidelity::kNotEnforced, "virtual links are not set up by linux-sim yet");
       } else {
-        add(id, span, Fidelity::kExact,
-            policy.network.mode == policy::Network::Mode::kNone
-                ? "a new network namespace with only loopback"
-                : "the host's network namespace is shared");
+        if (policy.network.mode == policy::Network::Mode::kNone) {
+          add(id, span, Fidelity::kExact, "a new network namespace with only loopback");
+        } else if (detail::LandlockScopes(host) & landlock::kScopeAbstractUnixSocket) {
+          add(id, span, Fidelity::kExact,
+              "the host's network namespace is shared; Landlock scoping keeps the host's "
+              "abstract UNIX sockets out of reach, as a jail's view of the host's sockets is "
+              "its file system");
+        } else {
+          add(id, span, Fidelity::kApproximated,
+              "the host's network namespace is shared, and with it the host's abstract UNIX "
+              "sockets (Landlock scoping, which would close them, needs ABI 6)");
+        }
       }
     } else if (id == "network.egress") {
       add(id, span, Fidelity::kNotEnforced, "egress rules are not enforced by linux-sim yet");
     } else if (id == "mac.bsdextended" || id == "mac.portacl") {
-      add(id, span, Fidelity::kNotEnforced, "Landlock rules are not built by linux-sim yet");
+      if (!mac_problem.empty()) {
+        add(id, span, Fidelity::kNotEnforced, "cannot be planned on this host: " + mac_problem);
+      }
+      for (const ClauseFidelity& entry : mac.fidelity) {
+        if (entry.clause == id) out.push_back(entry);
+      }
     } else if (id.rfind("limits.", 0) == 0 || id == "exec.timeout") {
       // Reported below, from the limits table.
     } else {

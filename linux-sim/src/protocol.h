@@ -21,6 +21,7 @@ enum class Step : uint16_t {
   kLoopback,
   kNetwork,
   kIpcSysctl,
+  kPortFloor,
   kFork,
   kNewSession,
   kRlimit,
@@ -47,6 +48,7 @@ struct Message {
   int32_t index;  // plan index (kFs, kRlimit) or fd (kLaunchFailed)
   int32_t error;
   int32_t value;
+  uint32_t cpu_ms;  // kProgramStatus: the CPU time the program used (wait4's rusage)
 };
 
 // Setup timings, written by C and G into a page shared with P (MAP_SHARED before the clone).

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -114,6 +115,23 @@ class Cgroups {
     }
     return {};
   }
+  // The value of `key` in a flat-keyed cgroup file ("oom_kill 1") of `controller`'s directory.
+  std::optional<uint64_t> Counter(const HostFacts& host, const std::string& controller,
+                                  const std::string& file, const std::string& key) const {
+    const CgroupController* c = host.Controller(controller);
+    if (!c) return std::nullopt;
+    for (const std::string& dir : dirs_) {
+      if (dir.rfind(c->mount + "/", 0) != 0) continue;
+      std::ifstream in(dir + "/" + file);
+      std::string name;
+      uint64_t value = 0;
+      while (in >> name >> value) {
+        if (name == key) return value;
+      }
+    }
+    return std::nullopt;
+  }
+
   // Removes the directories once their processes are gone (the kernel kills the namespace's
   // processes when its init exits, but they take a moment to leave).
   void Remove() {
@@ -154,6 +172,17 @@ std::string SyscallText(int number, const uint64_t args[6]) {
     text += buffer;
   }
   return text + ")";
+}
+
+// "64 MiB", or the number of bytes when it is not a whole number of KiB, MiB or GiB.
+std::string Bytes(const std::string& decimal) {
+  const uint64_t bytes = std::strtoull(decimal.c_str(), nullptr, 10);
+  for (const auto& [unit, name] : {std::pair<uint64_t, const char*>{1ull << 30, " GiB"},
+                                   {1ull << 20, " MiB"},
+                                   {1ull << 10, " KiB"}}) {
+    if (bytes >= unit && bytes % unit == 0) return std::to_string(bytes / unit) + name;
+  }
+  return decimal + " bytes";
 }
 
 class Supervisor {
@@ -248,6 +277,7 @@ class Supervisor {
     }
     Loop(report.get(), signals.get());
     Wait();
+    ReadCounters(host);
     RunResult result = Result();
     if (trace_) {
       CollectTimings(result);
@@ -270,6 +300,34 @@ class Supervisor {
                                            std::to_string(plan_.userns.outside_gid) + " 1"));
     }
     return cgroups_.Attach(init_pid_);
+  }
+
+  // What the cgroups counted for each limit that uses one: OOM kills, refused forks, periods
+  // the CPU quota throttled the sandbox (cgroup v1 and v2 name them alike but for memory).
+  void ReadCounters(const HostFacts& host) {
+    std::vector<std::string> done;
+    for (const CgroupSetting& setting : plan_.limits.cgroup) {
+      if (std::find(done.begin(), done.end(), setting.controller) != done.end()) continue;
+      done.push_back(setting.controller);
+      const CgroupController* c = host.Controller(setting.controller);
+      std::string file, key;
+      if (setting.controller == "memory") {
+        file = c && c->v2 ? "memory.events" : "memory.oom_control";
+        key = "oom_kill";
+      } else if (setting.controller == "pids") {
+        file = "pids.events";
+        key = "max";
+      } else if (setting.controller == "cpu") {
+        file = "cpu.stat";
+        key = "nr_throttled";
+      } else {
+        continue;
+      }
+      if (auto value = cgroups_.Counter(host, setting.controller, file, key)) {
+        counters_.push_back({setting.origin.clause, setting.where, file + " " + key, *value});
+        if (setting.controller == "memory" && *value > 0) oom_ = &setting;
+      }
+    }
   }
 
   void Kill() {
@@ -359,6 +417,7 @@ class Supervisor {
           break;
         case MessageType::kProgramStatus:
           program_status_ = message.value;
+          program_cpu_ms_ = message.cpu_ms;
           break;
         case MessageType::kSetupFailed:
         case MessageType::kLaunchFailed:
@@ -460,6 +519,46 @@ class Supervisor {
   }
 
   RunResult Result() const {
+    RunResult r = Outcome();
+    r.limits = counters_;
+    return r;
+  }
+
+  // Killed for going over a limit: by the OOM killer (the memory cgroup counted a kill, and the
+  // program, or the init with it, died of SIGKILL), or by RLIMIT_CPU (SIGXCPU, or SIGKILL once
+  // the CPU time it used reached the hard limit).
+  std::optional<RunResult> LimitKill() const {
+    const bool program_killed = program_status_ && WIFSIGNALED(*program_status_);
+    const int signal = program_killed ? WTERMSIG(*program_status_) : 0;
+    const bool init_killed = !program_status_ && init_status_ == 128 + SIGKILL;
+    RunResult r;
+    r.outcome = RunResult::Outcome::kLimitExceeded;
+    if (oom_ && (signal == SIGKILL || init_killed)) {
+      r.kind = "out-of-memory";
+      r.exit_code = 128 + SIGKILL;
+      r.message = std::string(init_killed ? "the sandbox was" : "the program was") +
+                  " killed by the kernel's OOM killer: " + oom_->origin.clause + " (" +
+                  oom_->where + ") caps the sandbox's memory at " + Bytes(oom_->value);
+      return r;
+    }
+    for (const RlimitStep& step : plan_.limits.rlimits) {
+      if (step.resource != RLIMIT_CPU || !program_killed) continue;
+      // rusage lags the scheduler's count a little: a quarter of slack, no more.
+      const bool at_hard = signal == SIGKILL && step.hard != RLIM_INFINITY &&
+                           uint64_t{program_cpu_ms_} * 4 >= step.hard * 1000 * 3;
+      if (signal != SIGXCPU && !at_hard) continue;
+      r.kind = "cpu-time-exceeded";
+      r.exit_code = 128 + signal;
+      r.message = std::string("the program was killed by ") + (at_hard ? "SIGKILL" : "SIGXCPU") +
+                  " after " + std::to_string(program_cpu_ms_) +
+                  " ms of CPU time: " + step.origin.clause + " (" + step.where + ") allows " +
+                  std::to_string(step.soft) + " s";
+      return r;
+    }
+    return std::nullopt;
+  }
+
+  RunResult Outcome() const {
     RunResult r;
     if (!killed_.empty()) {
       r.outcome = RunResult::Outcome::kKilledByPolicy;
@@ -472,10 +571,11 @@ class Supervisor {
       r.outcome = RunResult::Outcome::kTimedOut;
       r.kind = "timed-out";
       r.exit_code = 128 + SIGKILL;
-      r.message = "the sandbox ran out of time (" +
-                  Where(policy::SourceSet(), plan_.limits.wallclock_origin) + ") and was killed";
+      r.message = "the sandbox ran out of time (" + plan_.limits.wallclock_origin.clause + ", " +
+                  plan_.limits.wallclock_where + ") and was killed";
       return r;
     }
+    if (auto killed = LimitKill()) return *killed;
     if (failure_) {
       r.outcome = RunResult::Outcome::kSetupFailed;
       if (failure_->type == MessageType::kLaunchFailed) {
@@ -543,6 +643,9 @@ class Supervisor {
   std::string killed_;
   std::optional<Message> failure_;
   std::optional<int> program_status_;
+  uint32_t program_cpu_ms_ = 0;
+  std::vector<RunResult::LimitCounter> counters_;
+  const CgroupSetting* oom_ = nullptr;  // the memory limit, when the OOM killer struck
 };
 
 }  // namespace

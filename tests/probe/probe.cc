@@ -331,6 +331,83 @@ int Run(const std::vector<std::string>& a) {
     errno = error;
     return Check(action, rc);
   }
+  if (action == "udp-bind") {  // PORT [ADDRESS]
+    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return Check(action, -1);
+    struct sockaddr_in address {};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(Number(arg(1))));
+    inet_pton(AF_INET, a.size() > 2 ? arg(2) : "127.0.0.1", &address.sin_addr);
+    const int rc = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    const int error = errno;
+    close(fd);
+    errno = error;
+    return Check(action, rc);
+  }
+  if (action == "truncate") return Check(action, truncate(arg(1), 0));
+  if (action == "rename") return Check(action, rename(arg(1), arg(2)));
+  if (action == "chmod") {
+    return Check(action, chmod(arg(1), static_cast<mode_t>(Number(arg(2)))));
+  }
+  if (action == "open-files") {  // N: open /dev/null until N are open, or until it fails
+    const long want = Number(arg(1));
+    long opened = 0;
+    int error = 0;
+    std::vector<int> fds;
+    for (long i = 0; i < want; ++i) {
+      const int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (fd < 0) {
+        error = errno;
+        break;
+      }
+      fds.push_back(fd);
+      ++opened;
+    }
+    for (int fd : fds) close(fd);
+    return Result(action, opened == want, error, std::to_string(opened));
+  }
+  if (action == "mlock") {  // BYTES: lock that much anonymous memory
+    const size_t bytes = static_cast<size_t>(std::atoll(arg(1)));
+    void* memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED) return Check(action, -1);
+    const int rc = mlock(memory, bytes);
+    const int error = errno;
+    munmap(memory, bytes);
+    errno = error;
+    return Check(action, rc);
+  }
+  if (action == "stack") {  // BYTES: use that much stack (a stack limit kills it with SIGSEGV)
+    const size_t bytes = static_cast<size_t>(std::atoll(arg(1)));
+    struct Recurse {
+      static size_t Down(size_t left) {
+        volatile char frame[16384];
+        frame[0] = static_cast<char>(left);
+        if (left <= sizeof(frame)) return frame[0];
+        return Down(left - sizeof(frame)) + frame[0];
+      }
+    };
+    const size_t sum = Recurse::Down(bytes);
+    return Result(action, true, 0, std::to_string(sum & 1));
+  }
+  if (action == "spin-cpu") {  // MILLISECONDS of CPU time to use; gives up after 60 s of wall time
+    const double want = std::atof(arg(1)) / 1000;
+    struct timespec start {};
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    volatile unsigned long counter = 0;
+    double cpu = 0;
+    while (true) {
+      for (int i = 0; i < 100000; ++i) counter = counter + 1;
+      struct timespec used {
+      }, now{};
+      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &used);
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      cpu = used.tv_sec + used.tv_nsec / 1e9;
+      if (cpu >= want || now.tv_sec - start.tv_sec > 60) break;
+    }
+    char buffer[64];
+    std::snprintf(buffer, sizeof(buffer), "%.3f", cpu);
+    return Result(action, cpu >= want, ETIMEDOUT, buffer);
+  }
   if (action == "interfaces") {
     FILE* f = std::fopen("/proc/net/dev", "r");
     if (!f) return Check(action, -1);
@@ -348,9 +425,23 @@ int Run(const std::vector<std::string>& a) {
     std::fclose(f);
     return Result(action, true, 0, names + "]");
   }
-  if (action == "shm-new") return Check(action, shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600));
-  if (action == "msg-new") return Check(action, msgget(IPC_PRIVATE, IPC_CREAT | 0600));
-  if (action == "sem-new") return Check(action, semget(IPC_PRIVATE, 1, IPC_CREAT | 0600));
+  if (action == "shm-new" || action == "msg-new" || action == "sem-new") {
+    // [N]: create N objects (each semaphore set with one semaphore); value: how many were made.
+    const long want = a.size() > 1 ? Number(arg(1)) : 1;
+    long made = 0;
+    int error = 0;
+    for (long i = 0; i < want; ++i) {
+      const int id = action == "shm-new"   ? shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)
+                     : action == "msg-new" ? msgget(IPC_PRIVATE, IPC_CREAT | 0600)
+                                           : semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+      if (id < 0) {
+        error = errno;
+        break;
+      }
+      ++made;
+    }
+    return Result(action, made == want, error, std::to_string(made));
+  }
   if (action == "shm-key") {  // KEY: a well-known key, to see whether the host's objects show
     return Check(action, shmget(static_cast<key_t>(Number(arg(1))), 0, 0));
   }

@@ -33,6 +33,9 @@ struct HostFacts {
   bool seccomp_user_notif = false;
   std::vector<CgroupController> cgroups;  // memory, pids, cpu, blkio, in that order
   std::string nft;                        // path of nft(8), empty when not installed
+  // net.ipv4.ip_unprivileged_port_start of the host's network namespace: the lowest port a
+  // process without CAP_NET_BIND_SERVICE may bind (1024 unless changed).
+  int unprivileged_port_start = 1024;
 
   const CgroupController* Controller(const std::string& name) const;
   // One line each, for 'explain' and reports: "Landlock ABI 7", "memory controller: cgroup v1

@@ -58,8 +58,24 @@ struct CapsPlan {
   std::vector<std::string> reasons;  // one line per kept capability, for explain and docs
 };
 
+// One Landlock path-beneath rule. Applied after pivot_root, as the program's user: a path that
+// cannot be opened then grants nothing, which only narrows what the program may do. On a path
+// that is not a directory only the file rights of `access` apply.
 struct LandlockFsRule {
   std::string path;  // inside the sandbox (after pivot_root)
+  uint64_t access = 0;
+  // When set, the rule is not added to `path` itself but to every entry directly beneath it
+  // (read with getdents64 when the rule is applied), except symbolic links and the names in
+  // `except`: the way to grant a directory's contents more than the directory itself.
+  bool children = false;
+  std::vector<std::string> except;
+  Origin origin;
+};
+
+// Landlock network rules for a range of ports, all with the same rights.
+struct LandlockNetRule {
+  uint16_t first = 0;
+  uint16_t last = 0;  // inclusive
   uint64_t access = 0;
 };
 
@@ -70,7 +86,11 @@ struct LandlockPlan {
   uint64_t handled_net = 0;
   uint64_t scoped = 0;
   std::vector<LandlockFsRule> fs_rules;
-  std::vector<std::pair<uint16_t, uint64_t>> net_rules;  // (port, access)
+  std::vector<LandlockNetRule> net_rules;
+  // mac.portacl: when >= 0, the init writes it to net.ipv4.ip_unprivileged_port_start of the
+  // sandbox's own network namespace, so that the ports Landlock allows below 1024 can be bound
+  // without a capability.
+  int port_floor = -1;
 };
 
 // A syscall rule as the filters and the supervisor apply it (see seccomp.h).
@@ -115,6 +135,7 @@ struct RlimitStep {
   uint64_t soft = 0;
   uint64_t hard = 0;
   Origin origin;
+  std::string where;  // "policy.yaml:31:7", filled by PlanSandbox
 };
 
 struct CgroupSetting {
@@ -122,6 +143,7 @@ struct CgroupSetting {
   std::string file;        // "memory.limit_in_bytes"
   std::string value;
   Origin origin;
+  std::string where;  // "policy.yaml:31:7", filled by PlanSandbox
 };
 
 struct LimitsPlan {
@@ -130,6 +152,7 @@ struct LimitsPlan {
   std::vector<std::pair<std::string, std::string>> ipc_sysctls;  // /proc/sys/kernel/shmmax...
   std::optional<uint64_t> wallclock_ms;  // the supervisor kills the sandbox after it
   Origin wallclock_origin;
+  std::string wallclock_where;
 };
 
 struct NetworkPlan {

@@ -35,12 +35,22 @@ struct RunResult {
     kSignaled,        // the program was killed by a signal; exit_code is 128+N
     kKilledByPolicy,  // the syscall filter killed it; message names the call and the rule
     kTimedOut,        // exec.timeout or a wallclock limit ran out
+    kLimitExceeded,   // the OOM killer or RLIMIT_CPU killed it; message names the limit
     kSetupFailed,     // stockade failed before the program ran; exit_code 125/126/127
   };
   Outcome outcome = Outcome::kSetupFailed;
   int exit_code = 125;
   std::string kind;     // stable word for reports: "exited", "setup-failed", "not-found", ...
   std::string message;  // one line for stderr, empty for a normal exit
+  // What the sandbox's cgroups counted, read before they are removed: one entry per limit
+  // that uses a cgroup ("limits.memoryuse", "memory.oom_control oom_kill", 1).
+  struct LimitCounter {
+    std::string clause;
+    std::string where;    // "policy.yaml:12:3"
+    std::string counter;  // the cgroup file and key
+    uint64_t value = 0;
+  };
+  std::vector<LimitCounter> limits;
   std::vector<std::pair<std::string, uint64_t>> timings;  // (step, nanoseconds) in order
 };
 
