@@ -249,7 +249,11 @@ class Supervisor {
     const long pid = syscall(SYS_clone3, &clone, sizeof(clone));
     if (pid < 0) return Error::FromErrno("clone3 (new namespaces)", errno);
     if (pid == 0) {
-      go_write.release();  // not ours to close: it is close-on-exec and C never execs
+      // C's copy of the write end must go: if P dies before it sends the go byte (killed while
+      // configuring C from outside, before C's PR_SET_PDEATHSIG was in place), C's read must
+      // see end-of-file and exit, not wait forever on a pipe it keeps open itself. The leak
+      // test found this (tests/linux_sim/leak_test.cc).
+      go_write.reset();
       detail::RunInit(args);
     }
     init_ = UniqueFd(pidfd);

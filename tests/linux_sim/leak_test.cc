@@ -20,8 +20,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -189,6 +192,7 @@ TEST_F(LeakTest, TwoHundredLaunchesLeaveNothing) {
 // stockade at that stop number and reports 0. `program_started` tells whether the program's
 // execve was reached.
 struct TracedRun {
+  bool hung = false;  // a process of the sandbox outlived stockade by 10 seconds
   int counted = 0;
   int clone_at = 0;  // the stop at which stockade entered clone3 (its cgroups exist by then)
   bool killed = false;
@@ -222,9 +226,27 @@ TracedRun RunTraced(const std::vector<std::string>& args, int kill_at, bool kill
   int execs = 0;
   bool counting = false;
   std::set<pid_t> entering;  // tracees between syscall entry and exit
+  // A watchdog: once stockade is killed, everything of its sandbox must die with it. Whatever
+  // is still there 10 seconds later has leaked; it is reported and killed so the test ends.
+  std::mutex mutex;
+  std::condition_variable done_signal;
+  bool done = false;
+  std::set<pid_t> tracees = {top};
+  std::thread watchdog([&] {
+    std::unique_lock<std::mutex> lock(mutex);
+    done_signal.wait(lock, [&] { return done || result.killed; });
+    if (done) return;
+    if (done_signal.wait_for(lock, std::chrono::seconds(10), [&] { return done; })) return;
+    result.hung = true;
+    for (pid_t p : tracees) kill(p, SIGKILL);
+  });
   while (true) {
     const pid_t pid = waitpid(-1, &status, __WALL);
     if (pid < 0) break;  // ECHILD: every tracee is gone
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      tracees.insert(pid);
+    }
     if (WIFEXITED(status) || WIFSIGNALED(status)) continue;
     if (!WIFSTOPPED(status)) continue;
     int deliver = 0;
@@ -244,7 +266,9 @@ TracedRun RunTraced(const std::vector<std::string>& args, int kill_at, bool kill
           if (pid == top && nr == SYS_clone3 && !result.clone_at) result.clone_at = result.counted;
           if (kill_at > 0 && result.counted == kill_at && !result.killed) {
             kill(top, SIGKILL);
+            std::lock_guard<std::mutex> lock(mutex);
             result.killed = true;
+            done_signal.notify_all();
           }
         }
       }
@@ -256,7 +280,9 @@ TracedRun RunTraced(const std::vector<std::string>& args, int kill_at, bool kill
         // kill point beyond this run's count becomes a kill at the program's start.
         if ((kill_after_exec || kill_at > 0) && !result.killed) {
           kill(top, SIGKILL);
+          std::lock_guard<std::mutex> lock(mutex);
           result.killed = true;
+          done_signal.notify_all();
         }
       }
     } else if (sig == SIGTRAP && event != 0) {
@@ -268,6 +294,12 @@ TracedRun RunTraced(const std::vector<std::string>& args, int kill_at, bool kill
     }
     ptrace(PTRACE_SYSCALL, pid, nullptr, reinterpret_cast<void*>(static_cast<long>(deliver)));
   }
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    done = true;
+    done_signal.notify_all();
+  }
+  watchdog.join();
   return result;
 }
 
@@ -291,6 +323,7 @@ TEST_F(LeakTest, KilledAtEverySetupStepLeavesNothingGcCannotSweep) {
                               std::to_string(count.counted)
                         : std::string("killed while the program ran"));
     EXPECT_TRUE(run.killed);
+    EXPECT_FALSE(run.hung) << "a process of the sandbox outlived the killed stockade";
     HostState after = SettledSnapshot(dir_.path().string(), name_);
     EXPECT_EQ(after.processes, baseline_.processes) << Describe(after);
     EXPECT_EQ(after.mounts, baseline_.mounts) << Describe(after);
