@@ -202,6 +202,7 @@ int RunExplain(const ExplainArgs& args) {
       entry["how"] = f.how;
       const std::optional<std::string> accepted = Acceptance(policy, f.clause, family);
       entry["accepted"] = f.fidelity != stockade::enforce::Fidelity::kExact && accepted;
+      if (!f.acceptable) entry["acceptable"] = false;
       if (accepted) entry["justification"] = *accepted;
       return entry;
     };
@@ -230,7 +231,9 @@ int RunExplain(const ExplainArgs& args) {
                 << "\n";
       if (f.fidelity == stockade::enforce::Fidelity::kExact) return;
       const std::optional<std::string> accepted = Acceptance(policy, f.clause, family);
-      if (accepted && !args.strict) {
+      if (!f.acceptable) {
+        std::cout << "    refused: cannot be set up on this host, accepted or not\n";
+      } else if (accepted && !args.strict) {
         std::cout << "    accepted: " << *accepted << "\n";
       } else if (accepted) {
         std::cout << "    refused under --strict (accepted: " << *accepted << ")\n";

@@ -36,16 +36,18 @@ bool CheckEnforceable(const Assessment& assessment, const policy::Policy& policy
   for (const ClauseFidelity& clause : assessment.clauses) {
     if (clause.fidelity == Fidelity::kExact) continue;
     const bool accepted = IsAccepted(policy, clause.clause, assessment.family);
-    if (accepted && !strict) continue;
+    if (accepted && !strict && clause.acceptable) continue;
     enforceable = false;
     const bool approximated = clause.fidelity == Fidelity::kApproximated;
     std::string message = "'" + clause.clause + "' is " +
                           (approximated ? "only approximated" : "not enforced") + " by " +
                           assessment.backend + ": " + clause.how;
     std::string expected =
-        accepted ? "no approximations at all under --strict"
-                 : "accept_approximate: [{clause: " + clause.clause + ", backend: " + family +
-                       ", justification: \"why this is acceptable\"}] to run it anyway";
+        !clause.acceptable
+            ? "nothing to accept: " + assessment.backend + " cannot set this clause up here"
+        : accepted ? "no approximations at all under --strict"
+                   : "accept_approximate: [{clause: " + clause.clause + ", backend: " + family +
+                         ", justification: \"why this is acceptable\"}] to run it anyway";
     diags.AddError(approximated ? "approximated" : "not-enforced", clause.span, std::move(message),
                    std::move(expected));
   }

@@ -34,6 +34,9 @@ struct ClauseFidelity {
   policy::SourceSpan span;
   Fidelity fidelity = Fidelity::kExact;
   std::string how;  // the mechanism, or what differs, or why it is not enforced
+  // False when the backend cannot set the clause up at all on this host (linux-sim's vnet in
+  // user-namespace mode): accepting it would not make it run, so it is refused either way.
+  bool acceptable = true;
 };
 
 struct Assessment {
@@ -49,9 +52,10 @@ struct Assessment {
 bool IsAccepted(const policy::Policy& policy, std::string_view clause, BackendFamily family);
 
 // Reports, as errors in `diags`, every clause of `assessment` that is not exact and is not
-// accepted (or, with `strict`, every clause that is not exact): "approximated" or
-// "not-enforced", located at the clause, saying how it differs and what to write to accept it.
-// Returns true when nothing was refused (the CLI then proceeds; otherwise exit code 3).
+// accepted (or, with `strict`, every clause that is not exact; or is not acceptable at all):
+// "approximated" or "not-enforced", located at the clause, saying how it differs and what to write
+// to accept it. Returns true when nothing was refused (the CLI then proceeds; otherwise exit code
+// 3).
 bool CheckEnforceable(const Assessment& assessment, const policy::Policy& policy, bool strict,
                       policy::Diagnostics& diags);
 
