@@ -13,6 +13,7 @@
 
 #include "child.h"
 #include "mappings.h"
+#include "network.h"
 #include "stockade/enforce/manifest_builder.h"
 #include "stockade/linux_sim/seccomp.h"
 #include "stockade/policy/clauses.h"
@@ -261,18 +262,7 @@ Expected<SandboxPlan> PlanSandbox(const policy::Policy& policy, const policy::So
   STOCKADE_ASSIGN_OR_RETURN(plan.limits, detail::PlanLimits(policy, host));
   plan.core_dumps = policy.exec.core_dumps;
 
-  switch (policy.network.mode) {
-    case policy::Network::Mode::kHost:
-      plan.network.mode = NetworkPlan::Mode::kHost;
-      break;
-    case policy::Network::Mode::kNone:
-      plan.network.mode = NetworkPlan::Mode::kLoopbackOnly;
-      break;
-    case policy::Network::Mode::kVnet:
-      return Error(ErrorCode::kUnsupported, "network " +
-                                                Where(sources, {"network", policy.network.span}) +
-                                                ": linux-sim does not set up virtual links yet");
-  }
+  STOCKADE_ASSIGN_OR_RETURN(plan.network, detail::PlanNetwork(policy, sources, host, plan.caps));
 
   if (host.seccomp_filter) {
     SeccompOptions seccomp_options;
@@ -417,17 +407,8 @@ enforce::Assessment Assess(const policy::Policy& policy, const HostFacts& host) 
           id == "filesystem.proc"  ? "a procfs of the sandbox's PID namespace"
           : id == "filesystem.dev" ? "a tmpfs with bind mounts of the six device nodes"
                                    : "created in the new root");
-    } else if (id == "network") {
-      if (policy.network.mode == policy::Network::Mode::kVnet) {
-        add(id, span, Fidelity::kNotEnforced, "virtual links are not set up by linux-sim yet");
-      } else {
-        add(id, span, Fidelity::kExact,
-            policy.network.mode == policy::Network::Mode::kNone
-                ? "a new network namespace with only loopback"
-                : "the host's network namespace is shared");
-      }
-    } else if (id == "network.egress") {
-      add(id, span, Fidelity::kNotEnforced, "egress rules are not enforced by linux-sim yet");
+    } else if (id == "network" || id == "network.egress") {
+      out.push_back(detail::AssessNetwork(id, span, policy, host));
     } else if (id == "mac.bsdextended" || id == "mac.portacl") {
       add(id, span, Fidelity::kNotEnforced, "Landlock rules are not built by linux-sim yet");
     } else if (id.rfind("limits.", 0) == 0 || id == "exec.timeout") {

@@ -33,6 +33,7 @@ struct HostFacts {
   bool seccomp_user_notif = false;
   std::vector<CgroupController> cgroups;  // memory, pids, cpu, blkio, in that order
   std::string nft;                        // path of nft(8), empty when not installed
+  bool nftables = false;  // nf_tables answers (probed as root only: it needs CAP_NET_ADMIN)
 
   const CgroupController* Controller(const std::string& name) const;
   // One line each, for 'explain' and reports: "Landlock ABI 7", "memory controller: cgroup v1
