@@ -209,9 +209,10 @@ struct ifinfomsg LinkHeader(int index, unsigned flags, unsigned change) {
 }
 
 // IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE none } }: no link-local address (and no
-// duplicate address detection, router or multicast listener chatter for it). The kernel only
-// takes this on an existing link, so it is a message of its own, sent while the link has no
-// carrier yet.
+// duplicate address detection, router or multicast listener chatter for it). The kernel
+// refuses it when creating a link (EAFNOSUPPORT), so it is set on the existing link before the
+// link gets a carrier, in a message of its own: in the message that brings a link up, the
+// kernel generates the address first (the address test of network_test.cc shows it).
 void NoLinkLocal(Batch& b, int index, const std::string& name) {
   b.Begin(RTM_NEWLINK, 0, LinkHeader(index, 0, 0));
   b.Describe("no IPv6 link-local address on " + name);
@@ -268,6 +269,16 @@ bool ParseCreated(const std::vector<std::vector<uint8_t>>& replies, const std::s
   return false;
 }
 
+Status WriteFile(const char* path, const char* text) {
+  UniqueFd fd(open(path, O_WRONLY | O_CLOEXEC));
+  if (!fd) return Error::FromErrno(std::string("network: open ") + path, errno);
+  const size_t length = strlen(text);
+  if (write(fd.get(), text, length) != static_cast<ssize_t>(length)) {
+    return Error::FromErrno(std::string("network: write ") + path, errno);
+  }
+  return {};
+}
+
 }  // namespace
 
 Status VethLink::Prepare(const NetworkPlan& plan) {
@@ -282,9 +293,56 @@ Status VethLink::Prepare(const NetworkPlan& plan) {
 
 Status VethLink::Setup(pid_t init_pid, int init_pidfd, TracePage* trace) {
   if (!plan_ || plan_->mode != NetworkPlan::Mode::kVeth) return {};
-  const NetworkPlan& plan = *plan_;
+  STOCKADE_RETURN_IF_ERROR(EnterSandbox(init_pidfd));
+  Status done = CreatePair(init_pid);
+  if (done) {
+    Trace(trace, Step::kVeth, 0);
+    done = ConfigureHostEnd();
+  }
+  if (done) {
+    Trace(trace, Step::kHostEnd, 0);
+    done = ConfigureSandboxEnd();
+  }
+  if (done) {
+    Trace(trace, Step::kSandboxEnd, 0);
+    // 5. The egress rules, in one transaction.
+    done = sandbox_filter_->Transact(EgressRulesetBatch(*plan_), "network: egress rules");
+  }
+  if (done) Trace(trace, Step::kEgressRules, 0);
+  // A socket holds its namespace: once the program has gone, nothing of ours may keep the
+  // sandbox's namespace (and so the pair) alive.
+  sandbox_route_.reset();
+  sandbox_filter_.reset();
+  return done;
+}
 
-  // 1. The pair, the sandbox end created inside the child's namespace, the host end up.
+Status VethLink::EnterSandbox(int init_pidfd) {
+  // 1. Coming back is not optional: a supervisor left in the sandbox's namespace would
+  // configure the wrong side from then on.
+  if (setns(init_pidfd, CLONE_NEWNET) != 0) {
+    return Error::FromErrno("network: entering the sandbox's network namespace", errno);
+  }
+  auto route = netlink::Socket::Open(NETLINK_ROUTE);
+  auto filter = netlink::Socket::Open(NETLINK_NETFILTER);
+  // Links created in this namespace from now on (eth0) get no IPv6 link-local address, nor the
+  // duplicate address detection and multicast listener reports that come with it. /proc/sys/net
+  // shows the namespace of whoever opens it, and the "default" setting takes no lock.
+  const Status sysctl = WriteFile("/proc/sys/net/ipv6/conf/default/addr_gen_mode", "1");
+  if (setns(host_namespace_.get(), CLONE_NEWNET) != 0) {
+    const int error = errno;
+    STOCKADE_CHECK(false) << "cannot return to the host's network namespace: " << strerror(error);
+  }
+  if (!route) return route.error();
+  if (!filter) return filter.error();
+  STOCKADE_RETURN_IF_ERROR(sysctl);
+  sandbox_route_ = std::move(*route);
+  sandbox_filter_ = std::move(*filter);
+  return {};
+}
+
+Status VethLink::CreatePair(pid_t init_pid) {
+  // 2. The pair, the sandbox end created inside the child's namespace, the host end up.
+  const NetworkPlan& plan = *plan_;
   Batch create;
   create.Begin(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO, LinkHeader(0, IFF_UP, IFF_UP));
   create.Describe("create the veth pair " + plan.host_interface);
@@ -323,17 +381,12 @@ Status VethLink::Setup(pid_t init_pid, int init_pidfd, TracePage* trace) {
                                              ": the kernel did not report its indexes");
     }
   }
-  Trace(trace, Step::kVeth, 0);
-
-  // 2. The host end.
-  STOCKADE_RETURN_IF_ERROR(ConfigureHostEnd());
-  Trace(trace, Step::kHostEnd, 0);
-
-  // 3 to 5: the sandbox's side.
-  return ConfigureSandbox(init_pidfd, trace);
+  return {};
 }
 
 Status VethLink::ConfigureHostEnd() {
+  // 3. No link-local address (the host's own default applies to links it creates), while the
+  // pair has no carrier yet; the gateway.
   const NetworkPlan& plan = *plan_;
   Batch host;
   NoLinkLocal(host, host_index_, plan.host_interface);
@@ -341,26 +394,11 @@ Status VethLink::ConfigureHostEnd() {
   return host_->Transact(host, "network: host end");
 }
 
-Status VethLink::ConfigureSandbox(int init_pidfd, TracePage* trace) {
+Status VethLink::ConfigureSandboxEnd() {
+  // 4. The sandbox end: up, the addresses, the default route.
   const NetworkPlan& plan = *plan_;
-  // 3. Sockets bound to the sandbox's namespace. Coming back is not optional: a supervisor
-  // left in the sandbox's namespace would configure the wrong side from here on.
-  if (setns(init_pidfd, CLONE_NEWNET) != 0) {
-    return Error::FromErrno("network: entering the sandbox's network namespace", errno);
-  }
-  auto route = netlink::Socket::Open(NETLINK_ROUTE);
-  auto filter = netlink::Socket::Open(NETLINK_NETFILTER);
-  if (setns(host_namespace_.get(), CLONE_NEWNET) != 0) {
-    const int error = errno;
-    STOCKADE_CHECK(false) << "cannot return to the host's network namespace: " << strerror(error);
-  }
-  if (!route) return route.error();
-  if (!filter) return filter.error();
-
-  // 4. The sandbox end: no link-local address, up, the addresses, the default route.
   const std::string& name = plan.sandbox_interface;
   Batch inside;
-  NoLinkLocal(inside, sandbox_index_, name);
   inside.Begin(RTM_NEWLINK, 0, LinkHeader(sandbox_index_, IFF_UP, IFF_UP));
   inside.Describe("bringing " + name + " up");
   for (const policy::Cidr& address : plan.addresses) {
@@ -381,16 +419,12 @@ Status VethLink::ConfigureSandbox(int init_pidfd, TracePage* trace) {
     inside.Put(RTA_GATEWAY, plan.gateway->address.data(), plan.gateway->ipv6 ? 16 : 4);
     inside.PutU32(RTA_OIF, static_cast<uint32_t>(sandbox_index_));
   }
-  STOCKADE_RETURN_IF_ERROR(route->Transact(inside, "network: " + name + " in the sandbox"));
-  Trace(trace, Step::kSandboxEnd, 0);
-
-  // 5. The egress rules, in one transaction.
-  STOCKADE_RETURN_IF_ERROR(filter->Transact(EgressRulesetBatch(plan), "network: egress rules"));
-  Trace(trace, Step::kEgressRules, 0);
-  return {};
+  return sandbox_route_->Transact(inside, "network: " + name + " in the sandbox");
 }
 
 void VethLink::Teardown() noexcept {
+  sandbox_route_.reset();
+  sandbox_filter_.reset();
   if (!host_ || host_index_ <= 0) return;
   Batch remove;
   remove.Begin(RTM_DELLINK, 0, LinkHeader(host_index_, 0, 0));

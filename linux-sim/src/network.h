@@ -7,16 +7,17 @@
 //   P, before the clone  opens an rtnetlink socket in the host's namespace and a descriptor of
 //                        that namespace (to come back to).
 //   P, after the clone   (the child waits for the go signal, nothing of the program runs yet)
-//                        1. creates the veth pair in one request: the host end up, the sandbox
+//                        1. enters the child's namespace with setns(2) just long enough to
+//                           open two netlink sockets there (a socket stays bound to the
+//                           namespace it was opened in) and to set that namespace's default
+//                           IPv6 address generation to none, then comes back;
+//                        2. creates the veth pair in one request: the host end up, the sandbox
 //                           end created directly inside the child's namespace (IFLA_NET_NS_PID),
 //                           so no moment exists where both ends are on the host;
-//                        2. turns off IPv6 link-local generation on the host end and gives it
+//                        3. turns off IPv6 link-local generation on the host end and gives it
 //                           the gateway address;
-//                        3. enters the child's namespace with setns(2) just long enough to open
-//                           two netlink sockets there (a socket stays bound to the namespace it
-//                           was opened in), and comes back;
-//                        4. configures the sandbox end through them: no link-local address, up,
-//                           the policy's addresses (IPv6 without duplicate address detection,
+//                        4. configures the sandbox end through the sockets of step 1: up, the
+//                           policy's addresses (IPv6 without duplicate address detection,
 //                           usable at once), the default route via the gateway;
 //                        5. loads the egress ruleset in one nf_tables transaction;
 //                        then closes the sandbox-side sockets (they would keep the namespace
@@ -24,11 +25,14 @@
 //   C                    brings loopback up, as for 'none'.
 //   P, after the run     deletes the host end (which deletes both ends), so that nothing of the
 //                        run is visible on the host when stockade returns.
-// The veth cannot outlive the sandbox's namespace: deleting one end deletes the pair, and a
-// namespace's devices are deleted when its last process exits. If stockade is killed, its
-// sockets close, the init dies (PR_SET_PDEATHSIG) and the kernel removes the pair shortly
-// after. Nothing else is created on the host: no rules, no routes beyond the host end's own
-// prefix route, no sysctl.
+// rtnetlink requests take the kernel's one global lock (RTNL), which every launch on the host
+// contends for: a launch makes five plus one per sandbox address (the pair; the host end's
+// address mode and address; eth0 up, its addresses, the route; loopback, in C), one nf_tables
+// transaction (under a lock of the sandbox's namespace only) and, after the run, one deletion. The
+// veth cannot outlive the sandbox's namespace: deleting one end deletes the pair, and a namespace's
+// devices are deleted when its last process exits. If stockade is killed, its sockets close, the
+// init dies (PR_SET_PDEATHSIG) and the kernel removes the pair shortly after. Nothing else is
+// created on the host: no rules, no routes beyond the host end's own prefix route, no sysctl.
 
 #ifndef STOCKADE_LINUX_SIM_SRC_NETWORK_H_
 #define STOCKADE_LINUX_SIM_SRC_NETWORK_H_
@@ -87,14 +91,17 @@ class VethLink {
   void Teardown() noexcept;
 
  private:
+  Status EnterSandbox(int init_pidfd);
+  Status CreatePair(pid_t init_pid);
   Status ConfigureHostEnd();
-  Status ConfigureSandbox(int init_pidfd, TracePage* trace);
+  Status ConfigureSandboxEnd();
 
   const NetworkPlan* plan_ = nullptr;
   std::optional<netlink::Socket> host_;  // rtnetlink, in the host's namespace
-  UniqueFd host_namespace_;              // to return to after opening the sandbox's sockets
-  int host_index_ = 0;                   // the host end, once created
-  int sandbox_index_ = 0;                // the sandbox end, in the sandbox's namespace
+  std::optional<netlink::Socket> sandbox_route_, sandbox_filter_;  // during Setup only
+  UniqueFd host_namespace_;  // to return to after opening the sandbox's sockets
+  int host_index_ = 0;       // the host end, once created
+  int sandbox_index_ = 0;    // the sandbox end, in the sandbox's namespace
 };
 
 }  // namespace stockade::linux_sim::detail
