@@ -153,6 +153,8 @@ const char* StepName(Step step) {
   switch (step) {
     case Step::kClone:
       return "clone";
+    case Step::kNetEnter:
+      return "network-enter";
     case Step::kVeth:
       return "network-veth";
     case Step::kHostEnd:

@@ -294,6 +294,7 @@ Status VethLink::Prepare(const NetworkPlan& plan) {
 Status VethLink::Setup(pid_t init_pid, int init_pidfd, TracePage* trace) {
   if (!plan_ || plan_->mode != NetworkPlan::Mode::kVeth) return {};
   STOCKADE_RETURN_IF_ERROR(EnterSandbox(init_pidfd));
+  Trace(trace, Step::kNetEnter, 0);
   Status done = CreatePair(init_pid);
   if (done) {
     Trace(trace, Step::kVeth, 0);

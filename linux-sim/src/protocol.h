@@ -17,6 +17,7 @@ namespace stockade::linux_sim::detail {
 // records kClone and the network steps (kVeth to kEgressRules) before it lets the child go.
 enum class Step : uint16_t {
   kClone,  // recorded by the supervisor when clone3 returns
+  kNetEnter,
   kVeth,
   kHostEnd,
   kSandboxEnd,

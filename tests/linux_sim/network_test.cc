@@ -205,7 +205,7 @@ class HostServer {
   std::thread thread_;
 };
 
-class NetworkTest : public ::testing::Test {
+class VnetTest : public ::testing::Test {
  protected:
   void SetUp() override { STOCKADE_REQUIRE_SANDBOX(); }
 
@@ -243,7 +243,7 @@ class NetworkTest : public ::testing::Test {
   TempDir dir_;
 };
 
-TEST_F(NetworkTest, VnetGivesThePolicysAddressesAndDefaultRoute) {
+TEST_F(VnetTest, VnetGivesThePolicysAddressesAndDefaultRoute) {
   const std::string policy = Vnet(10, "");
   if (ExpectRefusedUnlessRoot(policy)) return;
   VnetLock lock;
@@ -269,7 +269,7 @@ TEST_F(NetworkTest, VnetGivesThePolicysAddressesAndDefaultRoute) {
   EXPECT_FALSE(HostHasLink(host_index)) << "link " << host_index << " is still on the host";
 }
 
-TEST_F(NetworkTest, AllowedPortsReachTheHostAndEverythingElseIsRefusedAtOnce) {
+TEST_F(VnetTest, AllowedPortsReachTheHostAndEverythingElseIsRefusedAtOnce) {
   if (ExpectRefusedUnlessRoot(Vnet(11, ""))) return;
   VnetLock lock;
   HostServer server("198.18.11.1");
@@ -316,7 +316,7 @@ TEST_F(NetworkTest, AllowedPortsReachTheHostAndEverythingElseIsRefusedAtOnce) {
   EXPECT_EQ(server.Count(udp_allowed), 1);
 }
 
-TEST_F(NetworkTest, Ipv6OnlyWithTheDefaultGateway) {
+TEST_F(VnetTest, Ipv6OnlyWithTheDefaultGateway) {
   // No 'gateway:': the host end gets fd18:12::1, the first free host of the prefix.
   const std::string base = "network:\n  mode: vnet\n  addresses: [\"fd18:12::2/64\"]\n  egress:\n";
   if (ExpectRefusedUnlessRoot(base + "    []\n")) return;
@@ -341,7 +341,7 @@ TEST_F(NetworkTest, Ipv6OnlyWithTheDefaultGateway) {
   EXPECT_EQ(server.Count(other), 0);
 }
 
-TEST_F(NetworkTest, EmptyEgressLetsOnlyRepliesOut) {
+TEST_F(VnetTest, EmptyEgressLetsOnlyRepliesOut) {
   const std::string policy = Vnet(13, "");
   if (ExpectRefusedUnlessRoot(policy)) return;
   VnetLock lock;
@@ -391,7 +391,7 @@ TEST_F(NetworkTest, EmptyEgressLetsOnlyRepliesOut) {
   EXPECT_TRUE(answered);
 }
 
-TEST_F(NetworkTest, RootInTheSandboxCannotChangeTheRules) {
+TEST_F(VnetTest, RootInTheSandboxCannotChangeTheRules) {
   // uid 0 with the capabilities jailed root has plus raw sockets, and nested namespaces: still
   // no CAP_NET_ADMIN in the sandbox's namespace, which belongs to the host's user namespace.
   const std::string extra =
@@ -453,7 +453,7 @@ TEST_F(NetworkTest, RootInTheSandboxCannotChangeTheRules) {
   EXPECT_EQ(again_lines[1]["error"], "ECONNREFUSED");
 }
 
-TEST_F(NetworkTest, RoutingGrantDefeatsTheRulesSoItIsRefused) {
+TEST_F(VnetTest, RoutingGrantDefeatsTheRulesSoItIsRefused) {
   const std::string base =
       Vnet(15, Rule("198.18.15.1/32", "tcp", 9)) +
       "exec:\n  user: \"0\"\njail:\n  allow.routing: true\naccept_approximate:\n"
@@ -562,7 +562,7 @@ std::filesystem::path WritePolicy(const TempDir& dir, const std::string& name,
                                        ", target: /probe}\n");
 }
 
-TEST_F(NetworkTest, TheKernelHoldsExactlyThePlannedRules) {
+TEST_F(VnetTest, TheKernelHoldsExactlyThePlannedRules) {
   const std::string body =
       Vnet(18, Rule("198.18.18.1/32", "udp", 53) + Rule("10.0.0.0/8", "tcp", 443) +
                    "    - {to: 10.16.0.0/12, proto: tcp, ports: 8000-8100}\n" +
@@ -614,6 +614,34 @@ TEST_F(NetworkTest, TheKernelHoldsExactlyThePlannedRules) {
   EXPECT_EQ(listed.out, expected);
 }
 
+// docs/linux-sim.md's example ruleset is what linux-sim plans for its example policy.
+TEST_F(VnetTest, TheDocumentedRulesetIsThePlannedOne) {
+  const std::string doc = ReadFile(SourceDir() / "docs" / "linux-sim.md");
+  auto block = [&](const std::string& after, const std::string& fence) {
+    const size_t at = doc.find(after);
+    const size_t begin = doc.find(fence, at == std::string::npos ? 0 : at);
+    const size_t end = doc.find("```\n", begin + fence.size());
+    if (at == std::string::npos || begin == std::string::npos || end == std::string::npos) {
+      return std::string();
+    }
+    return doc.substr(begin + fence.size(), end - begin - fence.size());
+  };
+  const std::string yaml = block("### What `mode: vnet` builds", "```yaml\n");
+  const std::string ruleset = block("For the policy above:", "```\n");
+  ASSERT_FALSE(yaml.empty() || ruleset.empty()) << "docs/linux-sim.md changed its layout";
+  if (ExpectRefusedUnlessRoot(yaml)) return;
+  const std::filesystem::path file = WritePolicy(dir_, "doc", yaml);
+  policy::SourceSet sources;
+  policy::Diagnostics diags;
+  auto checked = policy::CheckFile(file, sources, diags);
+  ASSERT_TRUE(checked && checked->has_value()) << policy::RenderText(diags, sources, {});
+  linux_sim::PlanOptions options;
+  options.command = {"/probe/probe", "ok"};
+  auto plan = linux_sim::PlanSandbox(**checked, sources, linux_sim::ProbeHost(), options);
+  ASSERT_TRUE(plan) << plan.error().message();
+  EXPECT_EQ(plan->network.nft_ruleset, ruleset);
+}
+
 // `stockade run` as uid 65534 from a root test (or directly when the test is not root).
 ProgramResult RunAsNobody(const TempDir& dir, const std::string& policy) {
   const std::filesystem::path file =
@@ -652,7 +680,7 @@ ProgramResult RunAsNobody(const TempDir& dir, const std::string& policy) {
   return result;
 }
 
-TEST_F(NetworkTest, UserNamespaceModeRefusesVnetEvenWhenAccepted) {
+TEST_F(VnetTest, UserNamespaceModeRefusesVnetEvenWhenAccepted) {
   const std::string policy = "network: {mode: vnet, addresses: [198.18.16.2/24]}\n";
   ProgramResult run = RunAsNobody(dir_, policy);
   EXPECT_EQ(run.exit_code, 125) << run.err;
@@ -674,7 +702,7 @@ TEST_F(NetworkTest, UserNamespaceModeRefusesVnetEvenWhenAccepted) {
   EXPECT_EQ(none.exit_code, 127) << none.err;  // it got as far as exec
 }
 
-TEST_F(NetworkTest, NothingStaysOnTheHostWhenStockadeIsKilled) {
+TEST_F(VnetTest, NothingStaysOnTheHostWhenStockadeIsKilled) {
   const std::string policy = Vnet(17, "");
   if (ExpectRefusedUnlessRoot(policy)) return;
   VnetLock lock;
