@@ -112,6 +112,7 @@ Expected<NetworkPlan> PlanNetwork(const policy::Policy& policy, const policy::So
       break;
   }
   const std::string where = "network (" + Where(sources, plan.origin) + ")";
+  plan.where = where;
   if (const std::string why = VnetUnavailable(host); !why.empty()) {
     return Error(ErrorCode::kUnsupported, where + ": " + why);
   }
@@ -271,10 +272,10 @@ bool ParseCreated(const std::vector<std::vector<uint8_t>>& replies, const std::s
 
 Status WriteFile(const char* path, const char* text) {
   UniqueFd fd(open(path, O_WRONLY | O_CLOEXEC));
-  if (!fd) return Error::FromErrno(std::string("network: open ") + path, errno);
+  if (!fd) return Error::FromErrno(std::string("open ") + path, errno);
   const size_t length = strlen(text);
   if (write(fd.get(), text, length) != static_cast<ssize_t>(length)) {
-    return Error::FromErrno(std::string("network: write ") + path, errno);
+    return Error::FromErrno(std::string("write ") + path, errno);
   }
   return {};
 }
@@ -284,18 +285,23 @@ Status WriteFile(const char* path, const char* text) {
 Status VethLink::Prepare(const NetworkPlan& plan) {
   plan_ = &plan;
   if (plan.mode != NetworkPlan::Mode::kVeth) return {};
-  STOCKADE_ASSIGN_OR_RETURN(netlink::Socket socket, netlink::Socket::Open(NETLINK_ROUTE));
-  host_ = std::move(socket);
+  auto socket = netlink::Socket::Open(NETLINK_ROUTE);
+  if (!socket) return Error(socket.error()).Prepend(plan.where + ": ");
+  host_ = std::move(*socket);
   host_namespace_ = UniqueFd(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-  if (!host_namespace_) return Error::FromErrno("network: open /proc/thread-self/ns/net", errno);
+  if (!host_namespace_) {
+    return Error::FromErrno(plan.where + ": open /proc/thread-self/ns/net", errno);
+  }
   return {};
 }
 
 Status VethLink::Setup(pid_t init_pid, int init_pidfd, TracePage* trace) {
   if (!plan_ || plan_->mode != NetworkPlan::Mode::kVeth) return {};
-  STOCKADE_RETURN_IF_ERROR(EnterSandbox(init_pidfd));
-  Trace(trace, Step::kNetEnter, 0);
-  Status done = CreatePair(init_pid);
+  Status done = EnterSandbox(init_pidfd);
+  if (done) {
+    Trace(trace, Step::kNetEnter, 0);
+    done = CreatePair(init_pid);
+  }
   if (done) {
     Trace(trace, Step::kVeth, 0);
     done = ConfigureHostEnd();
@@ -307,21 +313,26 @@ Status VethLink::Setup(pid_t init_pid, int init_pidfd, TracePage* trace) {
   if (done) {
     Trace(trace, Step::kSandboxEnd, 0);
     // 5. The egress rules, in one transaction.
-    done = sandbox_filter_->Transact(EgressRulesetBatch(*plan_), "network: egress rules");
+    done = sandbox_filter_->Transact(EgressRulesetBatch(*plan_), "egress rules");
   }
   if (done) Trace(trace, Step::kEgressRules, 0);
   // A socket holds its namespace: once the program has gone, nothing of ours may keep the
   // sandbox's namespace (and so the pair) alive.
   sandbox_route_.reset();
   sandbox_filter_.reset();
-  return done;
+  if (!done) {
+    // "network (policy.yaml:12:3): veth: create the veth pair stk...: File exists"
+    return Error(done.error().code(), plan_->where + ": " + done.error().message(),
+                 done.error().os_errno());
+  }
+  return {};
 }
 
 Status VethLink::EnterSandbox(int init_pidfd) {
   // 1. Coming back is not optional: a supervisor left in the sandbox's namespace would
   // configure the wrong side from then on.
   if (setns(init_pidfd, CLONE_NEWNET) != 0) {
-    return Error::FromErrno("network: entering the sandbox's network namespace", errno);
+    return Error::FromErrno("entering the sandbox's network namespace", errno);
   }
   auto route = netlink::Socket::Open(NETLINK_ROUTE);
   auto filter = netlink::Socket::Open(NETLINK_NETFILTER);
@@ -362,7 +373,7 @@ Status VethLink::CreatePair(pid_t init_pid) {
   create.End(data);
   create.End(info);
   std::vector<std::vector<uint8_t>> replies;
-  if (Status s = host_->Transact(create, "network: veth", &replies); !s) {
+  if (Status s = host_->Transact(create, "veth", &replies); !s) {
     if (s.error().os_errno() == EEXIST) {
       return Error(s.error().code(), s.error().message() +
                                          "; a link of that name is left from an earlier run "
@@ -376,10 +387,10 @@ Status VethLink::CreatePair(pid_t init_pid) {
     get.Begin(RTM_GETLINK, 0, LinkHeader(0, 0, 0));
     get.PutString(IFLA_IFNAME, plan.host_interface);
     replies.clear();
-    STOCKADE_RETURN_IF_ERROR(host_->Transact(get, "network: veth: looking it up", &replies));
+    STOCKADE_RETURN_IF_ERROR(host_->Transact(get, "veth: looking it up", &replies));
     if (!ParseCreated(replies, plan.host_interface, host_index_, sandbox_index_)) {
-      return Error(ErrorCode::kInternal, "network: veth " + plan.host_interface +
-                                             ": the kernel did not report its indexes");
+      return Error(ErrorCode::kInternal,
+                   "veth " + plan.host_interface + ": the kernel did not report its indexes");
     }
   }
   return {};
@@ -392,7 +403,7 @@ Status VethLink::ConfigureHostEnd() {
   Batch host;
   NoLinkLocal(host, host_index_, plan.host_interface);
   if (plan.gateway) AddAddress(host, host_index_, *plan.gateway, plan.host_interface);
-  return host_->Transact(host, "network: host end");
+  return host_->Transact(host, "host end");
 }
 
 Status VethLink::ConfigureSandboxEnd() {
@@ -420,7 +431,7 @@ Status VethLink::ConfigureSandboxEnd() {
     inside.Put(RTA_GATEWAY, plan.gateway->address.data(), plan.gateway->ipv6 ? 16 : 4);
     inside.PutU32(RTA_OIF, static_cast<uint32_t>(sandbox_index_));
   }
-  return sandbox_route_->Transact(inside, "network: " + name + " in the sandbox");
+  return sandbox_route_->Transact(inside, name + " in the sandbox");
 }
 
 void VethLink::Teardown() noexcept {
@@ -431,7 +442,7 @@ void VethLink::Teardown() noexcept {
   remove.Begin(RTM_DELLINK, 0, LinkHeader(host_index_, 0, 0));
   // ENODEV: the kernel already removed the pair with the sandbox's namespace. Any other failure
   // leaves a link named stk* behind, which the namespace's end takes with it or gc removes.
-  (void)host_->Transact(remove, "network: deleting the veth pair");
+  (void)host_->Transact(remove, "deleting the veth pair");
   host_index_ = 0;
 }
 

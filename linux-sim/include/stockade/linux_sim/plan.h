@@ -149,6 +149,7 @@ struct NetworkPlan {
   std::vector<policy::EgressRule> egress;  // empty: nothing leaves the sandbox
   std::string nft_ruleset;                 // the egress rules as nft(8) lists them (nftables.h)
   Origin origin;                           // the network clause
+  std::string where;  // "network (policy.yaml:12:3)", naming the clause in setup errors
 };
 
 struct UserNamespacePlan {
