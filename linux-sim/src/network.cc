@@ -54,7 +54,11 @@ CapsPlan ProgramCapabilities(const policy::Policy& policy) {
 
 // Why this host or mode cannot set up 'vnet' at all, or "".
 std::string VnetUnavailable(const HostFacts& host) {
-  if (!host.root || !host.cap_net_admin) {
+  if (host.root && !host.cap_net_admin) {
+    return "'mode: vnet' needs CAP_NET_ADMIN in the initial user namespace to create the host "
+           "end of the veth pair, and this root process lacks it (a container?)";
+  }
+  if (!host.root) {
     return "'mode: vnet' needs root: the host end of the veth pair lives in the host's network "
            "namespace, and creating it takes CAP_NET_ADMIN in the initial user namespace, which "
            "user-namespace mode (stockade run by a user other than root) does not have, and "
