@@ -25,8 +25,27 @@ struct Rule {
   enum class Kind : uint8_t { kLoopback, kEstablished, kNeighbour, kEgress, kRejectTcp };
   Kind kind = Kind::kLoopback;
   uint8_t icmpv6_type = 0;    // kNeighbour
-  policy::EgressRule egress;  // kEgress
+  policy::EgressRule egress;  // kEgress; for kNeighbour only egress.to, the destinations
 };
+
+// An IPv6 prefix from its first two bytes: fe80::/10, ff02::/16.
+policy::Cidr LinkScope(uint8_t first, uint8_t second, uint8_t prefix) {
+  policy::Cidr cidr;
+  cidr.ipv6 = true;
+  cidr.address[0] = first;
+  cidr.address[1] = second;
+  cidr.prefix = prefix;
+  return cidr;
+}
+
+// The network of an address: "fd77:1::2/64" -> fd77:1::/64.
+policy::Cidr Network(const policy::Cidr& address) {
+  policy::Cidr network = address;
+  for (int bit = address.prefix; bit < (address.ipv6 ? 128 : 32); ++bit) {
+    network.address[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
+  }
+  return network;
+}
 
 Rule Make(Rule::Kind kind, uint8_t icmpv6_type = 0) {
   Rule rule;
@@ -43,9 +62,27 @@ std::vector<Rule> Rules(const NetworkPlan& plan) {
   for (const policy::Cidr& a : plan.addresses) ipv6 = ipv6 || a.ipv6;
   if (ipv6) {
     // Without neighbour discovery the sandbox can neither find its gateway nor answer the
-    // host's solicitations; FreeBSD's anchor passes the same two types.
-    rules.push_back(Make(Rule::Kind::kNeighbour, 135));
-    rules.push_back(Make(Rule::Kind::kNeighbour, 136));
+    // host's solicitations; FreeBSD's anchor passes the same two types. Only to where
+    // neighbours are: link-local addresses, link-local multicast (solicited-node groups) and
+    // the sandbox's own prefixes, so that a program with raw sockets cannot send "neighbour
+    // discovery" beyond the link.
+    std::vector<policy::Cidr> link = {LinkScope(0xfe, 0x80, 10), LinkScope(0xff, 0x02, 16)};
+    for (const policy::Cidr& a : plan.addresses) {
+      if (!a.ipv6) continue;
+      const policy::Cidr prefix = Network(a);
+      bool known = false;
+      for (const policy::Cidr& c : link) {
+        known = known || (c.address == prefix.address && c.prefix == prefix.prefix);
+      }
+      if (!known) link.push_back(prefix);
+    }
+    for (const policy::Cidr& to : link) {
+      for (uint8_t type : {135, 136}) {
+        Rule rule = Make(Rule::Kind::kNeighbour, type);
+        rule.egress.to = to;
+        rules.push_back(rule);
+      }
+    }
   }
   for (const policy::EgressRule& e : plan.egress) {
     Rule rule = Make(Rule::Kind::kEgress);
@@ -58,10 +95,12 @@ std::vector<Rule> Rules(const NetworkPlan& plan) {
 
 // ---- text --------------------------------------------------------------------------------
 
+// As nft(8) prints an address match: a host address without its prefix length.
 std::string AddressText(const policy::Cidr& cidr) {
-  const size_t slash = cidr.text.find('/');
+  char text[INET6_ADDRSTRLEN] = {};
+  inet_ntop(cidr.ipv6 ? AF_INET6 : AF_INET, cidr.address.data(), text, sizeof(text));
   const bool host = cidr.prefix == (cidr.ipv6 ? 128 : 32);
-  return host ? cidr.text.substr(0, slash) : cidr.text;
+  return host ? std::string(text) : std::string(text) + "/" + std::to_string(cidr.prefix);
 }
 
 std::string RuleText(const Rule& rule) {
@@ -71,7 +110,7 @@ std::string RuleText(const Rule& rule) {
     case Rule::Kind::kEstablished:
       return "ct state established,related accept";
     case Rule::Kind::kNeighbour:
-      return std::string("icmpv6 type ") +
+      return "ip6 daddr " + AddressText(rule.egress.to) + " icmpv6 type " +
              (rule.icmpv6_type == 135 ? "nd-neighbor-solicit" : "nd-neighbor-advert") + " accept";
     case Rule::Kind::kEgress: {
       const policy::EgressRule& e = rule.egress;
@@ -222,6 +261,7 @@ void EncodeRule(Batch& b, const Rule& rule) {
     }
     case Rule::Kind::kNeighbour:
       MatchByte(b, NFT_META_NFPROTO, NFPROTO_IPV6);
+      MatchDestination(b, rule.egress.to);
       MatchByte(b, NFT_META_L4PROTO, IPPROTO_ICMPV6);
       Payload(b, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1);
       Cmp(b, NFT_CMP_EQ, &rule.icmpv6_type, 1);

@@ -8,8 +8,9 @@
 //       type filter hook output priority filter; policy drop;
 //       oif "lo" accept                                  loopback
 //       ct state established,related accept             replies, and ICMP errors about them
-//       icmpv6 type nd-neighbor-solicit accept           (with an IPv6 address) neighbour
-//       icmpv6 type nd-neighbor-advert accept              discovery, as FreeBSD's anchor
+//       ip6 daddr fe80::/10 icmpv6 type nd-neighbor-solicit accept    (with an IPv6
+//       ip6 daddr fe80::/10 icmpv6 type nd-neighbor-advert accept     address) neighbour
+//       ... the same for ff02::/16 and the sandbox's IPv6 prefixes    discovery on the link
 //       ip daddr 10.0.0.10 tcp dport 443 accept          one line per egress rule
 //       meta l4proto tcp reject with tcp reset           refused connections: ECONNREFUSED
 //     }                                                  the rest is dropped on output: the

@@ -341,6 +341,28 @@ TEST_F(VnetTest, Ipv6OnlyWithTheDefaultGateway) {
   EXPECT_EQ(server.Count(other), 0);
 }
 
+TEST_F(VnetTest, RawSocketsPassTheRulesToo) {
+  // Raw IP sockets go through the same output hook: only the neighbour discovery that stays on
+  // the link leaves, nothing else the rules do not allow.
+  const std::string policy =
+      "network:\n  mode: vnet\n  addresses: [\"fd18:19::2/64\"]\n  egress: []\n"
+      "exec:\n  user: \"0\"\njail:\n  allow.raw_sockets: true\n";
+  if (ExpectRefusedUnlessRoot(policy)) return;
+  VnetLock lock;
+  ProbeRun run =
+      Run(policy, {"probe",  "icmpv6-send", "135",    "ff02::1:ff00:1", "--then", "icmpv6-send",
+                   "135",    "fd18:19::1",  "--then", "icmpv6-send",    "135",    "2001:db8::1",
+                   "--then", "icmpv6-send", "136",    "2001:db8::1",    "--then", "icmpv6-send",
+                   "128",    "fd18:19::1"});
+  const auto lines = Lines(run);
+  ASSERT_EQ(lines.size(), 5u) << Describe(run);
+  EXPECT_TRUE(lines[0]["ok"].get<bool>()) << lines[0];  // solicited-node multicast
+  EXPECT_TRUE(lines[1]["ok"].get<bool>()) << lines[1];  // a neighbour on the prefix
+  EXPECT_EQ(lines[2]["error"], "EPERM") << lines[2];    // "discovery" beyond the link
+  EXPECT_EQ(lines[3]["error"], "EPERM") << lines[3];
+  EXPECT_EQ(lines[4]["error"], "EPERM") << lines[4];  // an echo request: no egress rule
+}
+
 TEST_F(VnetTest, EmptyEgressLetsOnlyRepliesOut) {
   const std::string policy = Vnet(13, "");
   if (ExpectRefusedUnlessRoot(policy)) return;
@@ -585,8 +607,12 @@ TEST_F(VnetTest, TheKernelHoldsExactlyThePlannedRules) {
       "\t\ttype filter hook output priority filter; policy drop;\n"
       "\t\toif \"lo\" accept\n"
       "\t\tct state established,related accept\n"
-      "\t\ticmpv6 type nd-neighbor-solicit accept\n"
-      "\t\ticmpv6 type nd-neighbor-advert accept\n"
+      "\t\tip6 daddr fe80::/10 icmpv6 type nd-neighbor-solicit accept\n"
+      "\t\tip6 daddr fe80::/10 icmpv6 type nd-neighbor-advert accept\n"
+      "\t\tip6 daddr ff02::/16 icmpv6 type nd-neighbor-solicit accept\n"
+      "\t\tip6 daddr ff02::/16 icmpv6 type nd-neighbor-advert accept\n"
+      "\t\tip6 daddr fd18:18::/64 icmpv6 type nd-neighbor-solicit accept\n"
+      "\t\tip6 daddr fd18:18::/64 icmpv6 type nd-neighbor-advert accept\n"
       "\t\tip daddr 198.18.18.1 udp dport 53 accept\n"
       "\t\tip daddr 10.0.0.0/8 tcp dport 443 accept\n"
       "\t\tip daddr 10.16.0.0/12 tcp dport 8000-8100 accept\n"

@@ -520,6 +520,25 @@ int NetworkAction(const std::vector<std::string>& a) {
     return Result(action, !addresses.empty(), errno, addresses.empty() ? "null" : addresses);
   }
   if (action == "default-routes") return Result(action, true, 0, DefaultRoutes());
+  if (action == "icmpv6-send") {  // TYPE ADDRESS: one ICMPv6 message from a raw socket
+    sockaddr_storage to;
+    if (Address(arg(2), "0", &to) == 0 || to.ss_family != AF_INET6) {
+      return Result(action, false, EINVAL);
+    }
+    const int fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+    if (fd < 0) return Check(action, -1);
+    unsigned char message[24] = {};  // type, code, checksum (the kernel fills it), body
+    message[0] = static_cast<unsigned char>(Number(arg(1)));
+    const int hops = 255;  // as neighbour discovery must be sent
+    setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops));
+    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops));
+    const ssize_t n = sendto(fd, message, sizeof(message), 0, reinterpret_cast<sockaddr*>(&to),
+                             sizeof(sockaddr_in6));
+    const int error = errno;
+    close(fd);
+    errno = error;
+    return Check(action, n);
+  }
   if (action == "netns") {  // the inode of this network namespace, to find it from the host
     struct stat st {};
     if (stat("/proc/self/ns/net", &st) != 0) return Check(action, -1);
