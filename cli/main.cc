@@ -204,6 +204,7 @@ int RunExplain(const ExplainArgs& args) {
       entry["how"] = f.how;
       const std::optional<std::string> accepted = Acceptance(policy, f, family_id);
       entry["accepted"] = f.fidelity != stockade::enforce::Fidelity::kExact && accepted;
+      if (!f.acceptable) entry["acceptable"] = false;
       if (accepted) entry["justification"] = *accepted;
       return entry;
     };
@@ -232,7 +233,9 @@ int RunExplain(const ExplainArgs& args) {
                 << "\n";
       if (f.fidelity == stockade::enforce::Fidelity::kExact) return;
       const std::optional<std::string> accepted = Acceptance(policy, f, family_id);
-      if (accepted && !args.strict) {
+      if (!f.acceptable) {
+        std::cout << "    refused: cannot be set up on this host, accepted or not\n";
+      } else if (accepted && !args.strict) {
         std::cout << "    accepted: " << *accepted << "\n";
       } else if (accepted) {
         std::cout << "    refused under --strict (accepted: " << *accepted << ")\n";

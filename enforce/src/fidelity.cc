@@ -54,14 +54,16 @@ bool CheckEnforceable(const Assessment& assessment, const policy::Policy& policy
     if (clause.fidelity == Fidelity::kExact) continue;
     const policy::Acceptance* acceptance = FindAcceptance(policy, clause.clause, assessment.family);
     const bool accepted = Covers(acceptance, clause.fidelity);
-    if (accepted && !strict) continue;
+    if (accepted && !strict && clause.acceptable) continue;
     enforceable = false;
     const bool approximated = clause.fidelity == Fidelity::kApproximated;
     std::string message = "'" + clause.clause + "' is " +
                           (approximated ? "only approximated" : "not enforced") + " by " +
                           assessment.backend + ": " + clause.how;
     std::string expected;
-    if (accepted) {
+    if (!clause.acceptable) {
+      expected = "nothing to accept: " + assessment.backend + " cannot set this clause up here";
+    } else if (accepted) {
       expected = "no approximations at all under --strict";
     } else if (acceptance) {
       expected = "'fidelity: not-enforced' in its accept_approximate entry to run without it";
@@ -72,7 +74,7 @@ bool CheckEnforceable(const Assessment& assessment, const policy::Policy& policy
     }
     policy::Diagnostic& d = diags.AddError(approximated ? "approximated" : "not-enforced",
                                            clause.span, std::move(message), std::move(expected));
-    if (acceptance && !accepted) {
+    if (acceptance && !accepted && clause.acceptable) {
       d.notes.emplace_back(acceptance->span,
                            "accepted here as an approximation only, not as unenforced");
     }

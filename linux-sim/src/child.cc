@@ -152,6 +152,18 @@ int LoopbackUp() noexcept {
 
 const char* StepName(Step step) {
   switch (step) {
+    case Step::kClone:
+      return "clone";
+    case Step::kNetEnter:
+      return "network-enter";
+    case Step::kVeth:
+      return "network-veth";
+    case Step::kHostEnd:
+      return "network-host-end";
+    case Step::kSandboxEnd:
+      return "network-sandbox-end";
+    case Step::kEgressRules:
+      return "network-egress-rules";
     case Step::kWaitForParent:
       return "wait-for-parent";
     case Step::kHostname:

@@ -4,8 +4,11 @@
 #include "stockade/linux_sim/host.h"
 
 #include <linux/capability.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -14,6 +17,8 @@
 #include <fstream>
 #include <sstream>
 #include <tuple>
+
+#include "netlink.h"
 
 namespace stockade::linux_sim {
 namespace {
@@ -74,6 +79,20 @@ std::string ReadFirstLine(const std::string& path) {
   return line;
 }
 
+// nf_tables answers a generation request (NFT_MSG_GETGEN), which reads nothing and changes
+// nothing, when the kernel has it. Only root mode can use it, and only root may ask.
+bool ProbeNfTables() {
+  auto socket = netlink::Socket::Open(NETLINK_NETFILTER);
+  if (!socket) return false;
+  netlink::Batch request;
+  struct nfgenmsg header {};
+  header.nfgen_family = AF_UNSPEC;
+  header.version = NFNETLINK_V0;
+  request.Begin(static_cast<uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN), 0, header);
+  std::vector<std::vector<uint8_t>> replies;
+  return socket->Transact(request, "nf_tables", &replies).has_value() && !replies.empty();
+}
+
 }  // namespace
 
 const CgroupController* HostFacts::Controller(const std::string& name) const {
@@ -101,6 +120,9 @@ std::vector<std::string> HostFacts::Describe() const {
   lines.push_back(nft.empty() ? "nft(8) not installed" : "nft(8) at " + nft);
   lines.push_back("ports below " + std::to_string(unprivileged_port_start) +
                   " need CAP_NET_BIND_SERVICE in the host's network namespace");
+  lines.push_back(nftables                ? "nf_tables available (network: vnet egress rules)"
+                  : root && cap_net_admin ? "nf_tables unavailable"
+                                          : "nf_tables not probed (needs CAP_NET_ADMIN)");
   return lines;
 }
 
@@ -177,6 +199,7 @@ HostFacts ProbeHost() {
       break;
     }
   }
+  facts.nftables = facts.root && facts.cap_net_admin && ProbeNfTables();
   return facts;
 }
 

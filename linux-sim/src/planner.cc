@@ -14,6 +14,7 @@
 #include "child.h"
 #include "landlock_abi.h"
 #include "mappings.h"
+#include "network.h"
 #include "stockade/enforce/manifest_builder.h"
 #include "stockade/linux_sim/seccomp.h"
 #include "stockade/policy/clauses.h"
@@ -269,7 +270,8 @@ Expected<SandboxPlan> PlanSandbox(const policy::Policy& policy, const policy::So
                       detail::MacSubjectFor(identity.uid, identity.gid, plan.caps, !host.root)));
   for (const std::string& clause : mac.unenforced) {
     // Assess reported it as not enforced; only an acceptance lets the run go on without it.
-    if (!enforce::IsAccepted(policy, clause, enforce::BackendFamily::kLinux)) {
+    if (!enforce::Covers(enforce::FindAcceptance(policy, clause, enforce::BackendFamily::kLinux),
+                         Fidelity::kNotEnforced)) {
       const policy::SourceSpan span = clause == "mac.portacl" ? policy.mac.portacl.front().span
                                                               : policy.mac.bsdextended.front().span;
       return Error(ErrorCode::kUnsupported,
@@ -283,18 +285,7 @@ Expected<SandboxPlan> PlanSandbox(const policy::Policy& policy, const policy::So
   plan.limits.wallclock_where = Where(sources, plan.limits.wallclock_origin);
   plan.core_dumps = policy.exec.core_dumps;
 
-  switch (policy.network.mode) {
-    case policy::Network::Mode::kHost:
-      plan.network.mode = NetworkPlan::Mode::kHost;
-      break;
-    case policy::Network::Mode::kNone:
-      plan.network.mode = NetworkPlan::Mode::kLoopbackOnly;
-      break;
-    case policy::Network::Mode::kVnet:
-      return Error(ErrorCode::kUnsupported, "network " +
-                                                Where(sources, {"network", policy.network.span}) +
-                                                ": linux-sim does not set up virtual links yet");
-  }
+  STOCKADE_ASSIGN_OR_RETURN(plan.network, detail::PlanNetwork(policy, sources, host, plan.caps));
 
   if (host.seccomp_filter) {
     SeccompOptions seccomp_options;
@@ -457,25 +448,19 @@ enforce::Assessment Assess(const policy::Policy& policy, const HostFacts& host) 
           id == "filesystem.proc"  ? "a procfs of the sandbox's PID namespace"
           : id == "filesystem.dev" ? "a tmpfs with bind mounts of the six device nodes"
                                    : "created in the new root");
-    } else if (id == "network") {
-      if (policy.network.mode == policy::Network::Mode::kVnet) {
-        add(id, span, Fidelity::kNotEnforced, "virtual links are not set up by linux-sim yet");
+    } else if (id == "network" && policy.network.mode == policy::Network::Mode::kHost) {
+      if (detail::LandlockScopes(host) & landlock::kScopeAbstractUnixSocket) {
+        add(id, span, Fidelity::kExact,
+            "the host's network namespace is shared; Landlock scoping keeps the host's "
+            "abstract UNIX sockets out of reach, as a jail's view of the host's sockets is "
+            "its file system");
       } else {
-        if (policy.network.mode == policy::Network::Mode::kNone) {
-          add(id, span, Fidelity::kExact, "a new network namespace with only loopback");
-        } else if (detail::LandlockScopes(host) & landlock::kScopeAbstractUnixSocket) {
-          add(id, span, Fidelity::kExact,
-              "the host's network namespace is shared; Landlock scoping keeps the host's "
-              "abstract UNIX sockets out of reach, as a jail's view of the host's sockets is "
-              "its file system");
-        } else {
-          add(id, span, Fidelity::kApproximated,
-              "the host's network namespace is shared, and with it the host's abstract UNIX "
-              "sockets (Landlock scoping, which would close them, needs ABI 6)");
-        }
+        add(id, span, Fidelity::kApproximated,
+            "the host's network namespace is shared, and with it the host's abstract UNIX "
+            "sockets (Landlock scoping, which would close them, needs ABI 6)");
       }
-    } else if (id == "network.egress") {
-      add(id, span, Fidelity::kNotEnforced, "egress rules are not enforced by linux-sim yet");
+    } else if (id == "network" || id == "network.egress") {
+      out.push_back(detail::AssessNetwork(id, span, policy, host));
     } else if (id == "mac.bsdextended" || id == "mac.portacl") {
       if (!mac_problem.empty()) {
         add(id, span, Fidelity::kNotEnforced, "cannot be planned on this host: " + mac_problem);

@@ -13,8 +13,15 @@
 
 namespace stockade::linux_sim::detail {
 
-// The child's setup steps, in order. kFs and kRlimit carry an index into the plan.
+// The setup steps, in order. kFs and kRlimit carry an index into the plan. The supervisor
+// records kClone and the network steps (kVeth to kEgressRules) before it lets the child go.
 enum class Step : uint16_t {
+  kClone,  // recorded by the supervisor when clone3 returns
+  kNetEnter,
+  kVeth,
+  kHostEnd,
+  kSandboxEnd,
+  kEgressRules,
   kWaitForParent,
   kHostname,
   kFs,

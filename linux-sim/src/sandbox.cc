@@ -34,6 +34,7 @@
 #include <thread>
 
 #include "child.h"
+#include "network.h"
 #include "stockade/base/unique_fd.h"
 #include "stockade/linux_sim/gc.h"
 #include "stockade/linux_sim/host.h"
@@ -220,6 +221,7 @@ class Supervisor {
 
     STOCKADE_RETURN_IF_ERROR(cgroups_.Create(plan_, host));
     STOCKADE_RETURN_IF_ERROR(cgroups_.Configure(plan_, host));
+    STOCKADE_RETURN_IF_ERROR(veth_.Prepare(plan_.network));
 
     // Forwarded signals reach P through a signalfd; C and G restore the original mask.
     sigset_t forward, original;
@@ -256,6 +258,7 @@ class Supervisor {
       go_write.reset();
       detail::RunInit(args);
     }
+    detail::Trace(trace_, Step::kClone, 0);
     init_ = UniqueFd(pidfd);
     init_pid_ = static_cast<pid_t>(pid);
     go_read.reset();
@@ -264,6 +267,7 @@ class Supervisor {
     if (Status s = ConfigureChild(); !s) {
       Kill();
       Wait();
+      veth_.Teardown();
       return s.error();
     }
     if (write(go_write.get(), "g", 1) != 1) {
@@ -282,6 +286,7 @@ class Supervisor {
     Loop(report.get(), signals.get());
     Wait();
     ReadCounters(host);
+    veth_.Teardown();
     RunResult result = Result();
     if (trace_) {
       CollectTimings(result);
@@ -303,7 +308,8 @@ class Supervisor {
           WriteText(proc + "/gid_map", std::to_string(plan_.userns.inside_gid) + " " +
                                            std::to_string(plan_.userns.outside_gid) + " 1"));
     }
-    return cgroups_.Attach(init_pid_);
+    STOCKADE_RETURN_IF_ERROR(cgroups_.Attach(init_pid_));
+    return veth_.Setup(init_pid_, init_.get(), trace_);
   }
 
   // What the cgroups counted for each limit that uses one: OOM kills, refused forks, periods
@@ -635,6 +641,7 @@ class Supervisor {
   const SandboxPlan& plan_;
   const RunOptions& options_;
   Cgroups cgroups_;
+  detail::VethLink veth_;
   detail::TracePage* trace_ = nullptr;
   UniqueFd init_, program_, listener_, timer_;
   pid_t init_pid_ = -1;

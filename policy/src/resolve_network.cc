@@ -168,6 +168,45 @@ bool HasHostBits(const Cidr& cidr) {
   return false;
 }
 
+// The default gateway when the policy writes none: the lowest host address of the first
+// address's prefix that the sandbox itself does not use (10.77.0.2/24 -> 10.77.0.1). A prefix
+// without room for two hosts (/31 and /32, /127 and /128) gets none.
+std::optional<Cidr> DefaultGateway(const std::vector<Cidr>& addresses) {
+  if (addresses.empty()) return std::nullopt;
+  const Cidr& first = addresses.front();
+  const int bits = first.ipv6 ? 128 : 32;
+  if (first.prefix >= bits - 1) return std::nullopt;
+  Cidr network = first;
+  for (int i = 0; i < bits / 8; ++i) {
+    const int keep = std::clamp(first.prefix - i * 8, 0, 8);
+    network.address[i] &= keep == 8 ? 0xff : static_cast<uint8_t>(0xff00 >> keep);
+  }
+  Cidr broadcast = network;  // IPv4's all-ones host part is no host address
+  for (int i = 0; i < bits / 8; ++i) {
+    const int keep = std::clamp(first.prefix - i * 8, 0, 8);
+    broadcast.address[i] |= keep == 8 ? 0 : static_cast<uint8_t>(0xff >> keep);
+  }
+  // Candidates network+1, network+2, ...: the first the sandbox does not use.
+  for (int step = 1; step <= static_cast<int>(addresses.size()) + 1; ++step) {
+    Cidr candidate = network;
+    int carry = step;
+    for (int i = bits / 8 - 1; i >= 0 && carry; --i) {
+      const int sum = candidate.address[i] + carry;
+      candidate.address[i] = static_cast<uint8_t>(sum & 0xff);
+      carry = sum >> 8;
+    }
+    bool used = !first.ipv6 && candidate.address == broadcast.address;
+    for (const Cidr& a : addresses) {
+      used = used || (a.ipv6 == candidate.ipv6 && a.address == candidate.address);
+    }
+    if (used) continue;
+    candidate.prefix = static_cast<uint8_t>(bits);
+    candidate.text = FormatAddress(candidate) + "/" + std::to_string(bits);
+    return candidate;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 void ResolveNetwork(const Node& node, Resolver& r, Policy& policy) {
@@ -222,6 +261,8 @@ void ResolveNetwork(const Node& node, Resolver& r, Policy& policy) {
                              /*allow_prefix=*/false)) {
       network.gateway = *cidr;
     }
+  } else {
+    network.gateway = DefaultGateway(network.addresses);
   }
   if (const Node* egress = node.Find("egress"); egress && r.ExpectSequence(*egress, "'egress'")) {
     for (const Node& item : egress->items) {

@@ -205,7 +205,7 @@ TEST_F(MacPlanTest, NoLandlockMeansNotEnforcedAndNoRunUnlessAccepted) {
       << refused.error().message();
   const auto& accepted = Check(body +
                                "accept_approximate:\n  - {clause: mac.bsdextended, backend: linux, "
-                               "justification: test}\n");
+                               "fidelity: not-enforced, justification: test}\n");
   auto plan = Plan(accepted, Host(0));
   ASSERT_TRUE(plan) << plan.error().message();
   EXPECT_FALSE(plan->landlock.enabled);

@@ -307,6 +307,25 @@ TEST(NetworkTest, AnInvalidAddressIsNotAlsoAMissingOne) {
   EXPECT_EQ(Diags(*CheckBody("network:\n  mode: vnet\n")), "error missing-key@4:3\n");
 }
 
+TEST(NetworkTest, GatewayDefaultsToTheFirstFreeHostOfTheFirstPrefix) {
+  auto gateway = [](const std::string& network) -> std::string {
+    auto checked = CheckBody("network:\n  mode: vnet\n" + network);
+    EXPECT_TRUE(checked->policy.has_value()) << Diags(*checked);
+    if (!checked->policy) return "error";
+    const auto& g = checked->policy->network.gateway;
+    return g ? g->text : "none";
+  };
+  EXPECT_EQ(gateway("  addresses: [10.77.0.2/24]\n"), "10.77.0.1/32");
+  EXPECT_EQ(gateway("  addresses: [10.77.0.1/24, 10.77.0.2/24]\n"), "10.77.0.3/32");
+  EXPECT_EQ(gateway("  addresses: [fd77:1::2/64, 10.0.0.2/8]\n"), "fd77:1::1/128");
+  EXPECT_EQ(gateway("  addresses: [10.0.0.255/23]\n"), "10.0.0.1/32");
+  EXPECT_EQ(gateway("  addresses: [10.0.0.1/30, 10.0.0.2/30]\n"), "none");  // .3 broadcasts
+  EXPECT_EQ(gateway("  addresses: [10.0.0.2/32]\n"), "none");
+  EXPECT_EQ(gateway("  addresses: [10.0.0.2/31]\n"), "none");
+  EXPECT_EQ(gateway("  addresses: [fd00::2/127]\n"), "none");
+  EXPECT_EQ(gateway("  addresses: [10.0.0.2/24]\n  gateway: 10.9.9.9\n"), "10.9.9.9/32");
+}
+
 // ---- extends -----------------------------------------------------------------------------
 
 TEST(ExtendsTest, MergeRules) {

@@ -34,6 +34,9 @@ struct ClauseFidelity {
   policy::SourceSpan span;
   Fidelity fidelity = Fidelity::kExact;
   std::string how;  // the mechanism, or what differs, or why it is not enforced
+  // False when the backend cannot set the clause up at all on this host (linux-sim's vnet in
+  // user-namespace mode): accepting it would not make it run, so it is refused either way.
+  bool acceptable = true;
 };
 
 struct Assessment {
@@ -59,10 +62,11 @@ const policy::Acceptance* FindAcceptance(const policy::Policy& policy, std::stri
 bool Covers(const policy::Acceptance* acceptance, Fidelity fidelity);
 
 // Reports, as errors in `diags`, every clause of `assessment` that is not exact and is not
-// accepted at its fidelity (see Covers; with `strict`, every clause that is not exact):
-// "approximated" or "not-enforced", located at the clause, saying how it differs and what to
-// write to accept it, with a note at an entry that accepts only an approximation.
-// Returns true when nothing was refused (the CLI then proceeds; otherwise exit code 3).
+// accepted at its fidelity (see Covers; with `strict`, every clause that is not exact; and
+// every clause that is not acceptable at all): "approximated" or "not-enforced", located at the
+// clause, saying how it differs and what to write to accept it, with a note at an entry that
+// accepts only an approximation. Returns true when nothing was refused (the CLI then proceeds;
+// otherwise exit code 3).
 bool CheckEnforceable(const Assessment& assessment, const policy::Policy& policy, bool strict,
                       policy::Diagnostics& diags);
 

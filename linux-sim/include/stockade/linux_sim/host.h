@@ -36,6 +36,7 @@ struct HostFacts {
   // net.ipv4.ip_unprivileged_port_start of the host's network namespace: the lowest port a
   // process without CAP_NET_BIND_SERVICE may bind (1024 unless changed).
   int unprivileged_port_start = 1024;
+  bool nftables = false;  // nf_tables answers (probed as root only: it needs CAP_NET_ADMIN)
 
   const CgroupController* Controller(const std::string& name) const;
   // One line each, for 'explain' and reports: "Landlock ABI 7", "memory controller: cgroup v1

@@ -155,12 +155,24 @@ struct LimitsPlan {
   std::string wallclock_where;
 };
 
+// The sandbox's network (docs/linux-sim.md, "Network"). kLoopbackOnly and kVeth both give the
+// sandbox its own network namespace; kVeth adds a veth pair that the supervisor creates and
+// configures from outside before the program starts, and the egress rules.
 struct NetworkPlan {
   enum class Mode : uint8_t { kHost, kLoopbackOnly, kVeth };
   Mode mode = Mode::kLoopbackOnly;
-  std::vector<policy::Cidr> addresses;  // the sandbox's end
-  std::optional<policy::Cidr> gateway;  // the host's end
-  std::string nft_ruleset;              // egress rules, loaded into the sandbox's namespace
+  // kVeth only. The host end's name is unique per run and recognisable: "stk", the
+  // supervisor's pid in 7 hex digits, 4 random hex digits (14 bytes, IFNAMSIZ is 16).
+  std::string host_interface;
+  std::string sandbox_interface;        // "eth0": the sandbox's namespace has no other link
+  std::vector<policy::Cidr> addresses;  // the sandbox's end, in the policy's order
+  // The host's end: the gateway with the prefix length of the sandbox's first address of its
+  // family (as FreeBSD's epair gets it), and the sandbox's default route via it.
+  std::optional<policy::Cidr> gateway;
+  std::vector<policy::EgressRule> egress;  // empty: nothing leaves the sandbox
+  std::string nft_ruleset;                 // the egress rules as nft(8) lists them (nftables.h)
+  Origin origin;                           // the network clause
+  std::string where;  // "network (policy.yaml:12:3)", naming the clause in setup errors
 };
 
 struct UserNamespacePlan {

@@ -273,7 +273,10 @@ struct Network {
   };
   Mode mode = Mode::kNone;
   std::vector<Cidr> addresses;
-  std::optional<Cidr> gateway;     // host side of the virtual link
+  // The host side of the virtual link. Without 'gateway:', the lowest host address of the first
+  // address's prefix that the sandbox does not use (10.77.0.2/24 -> 10.77.0.1); none for a
+  // prefix without room for it (/31, /32, /127, /128).
+  std::optional<Cidr> gateway;
   std::vector<EgressRule> egress;  // empty with vnet: nothing leaves the sandbox
   bool justified = false;
   SourceSpan span;
