@@ -2,11 +2,14 @@
 // The privilege table: FreeBSD's securelevel and allow.* permissions as Linux capabilities.
 // docs/linux-sim.md prints this table.
 
+#include <cap-ng.h>
 #include <linux/capability.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "mappings.h"
+#include "stockade/linux_sim/tables.h"
 
 namespace stockade::linux_sim::detail {
 namespace {
@@ -157,3 +160,42 @@ void AssessPrivileges(const policy::Policy& policy, std::vector<enforce::ClauseF
 }
 
 }  // namespace stockade::linux_sim::detail
+
+namespace stockade::linux_sim {
+
+namespace {
+
+std::string CapabilityName(int capability) {
+  if (capability < 0) return "no capability";
+  const char* name = capng_capability_to_name(static_cast<unsigned>(capability));
+  std::string out = "CAP_";
+  for (const char* c = name ? name : "?"; *c; ++c) {
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(*c)));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<MappingRow> PrivilegesTable() {
+  std::vector<MappingRow> rows;
+  for (const detail::CapabilityRow& row : detail::kBase) {
+    rows.push_back({"jailed root (uid 0, allow.suser)", "keeps " + CapabilityName(row.capability),
+                    row.fidelity, std::string(row.reason)});
+  }
+  for (const detail::CapabilityRow& row : detail::kFlags) {
+    rows.push_back({std::string(row.flag),
+                    row.capability >= 0 ? "adds " + CapabilityName(row.capability) + " for uid 0"
+                                        : "no capability",
+                    row.fidelity, std::string(row.reason)});
+  }
+  for (const detail::LevelRow& row : detail::kLevels) {
+    rows.push_back({"securelevel >= " + std::to_string(row.level),
+                    "drops " + CapabilityName(row.capability), enforce::Fidelity::kApproximated,
+                    std::string(row.reason) +
+                        "; Linux has no securelevel: what the capability does not cover stays"});
+  }
+  return rows;
+}
+
+}  // namespace stockade::linux_sim

@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -15,6 +17,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+
+#include "netlink.h"
 
 namespace stockade::linux_sim {
 namespace {
@@ -48,6 +52,24 @@ bool IsOurCgroup(const std::string& path) {
   return path.compare(slash + 1, 9, "stockade-") == 0;
 }
 
+// A veth host end a record may name: "stk" and hex digits, as linux-sim names them.
+bool IsOurLink(const std::string& name) {
+  if (name.size() < 4 || name.size() >= IFNAMSIZ || name.rfind("stk", 0) != 0) return false;
+  return name.find_first_not_of("0123456789abcdef", 3) == std::string::npos;
+}
+
+// Deletes the link `name` (and with a veth its peer, wherever that is). ENODEV: already gone.
+Status DeleteLink(const std::string& name) {
+  STOCKADE_ASSIGN_OR_RETURN(netlink::Socket socket, netlink::Socket::Open(NETLINK_ROUTE));
+  struct ifinfomsg header {};
+  header.ifi_family = AF_UNSPEC;
+  netlink::Batch remove;
+  remove.Begin(RTM_DELLINK, 0, header);
+  remove.PutString(IFLA_IFNAME, name);
+  remove.Describe("delete link " + name);
+  return socket.Transact(remove, "gc");
+}
+
 // Removes what one dead run recorded; true when nothing of it is left.
 bool Sweep(const std::string& record, int fd, bool dry_run, GcReport& report) {
   bool clean = true;
@@ -58,6 +80,23 @@ bool Sweep(const std::string& record, int fd, bool dry_run, GcReport& report) {
     if (end == std::string::npos) end = text.size();
     const std::string line = text.substr(start, end - start);
     start = end + 1;
+    if (line.rfind("link ", 0) == 0) {
+      const std::string name = line.substr(5);
+      if (!IsOurLink(name)) {
+        report.failed.push_back(name + ": not a stockade link; left alone");
+        continue;
+      }
+      if (if_nametoindex(name.c_str()) == 0) continue;  // gone with its namespace
+      if (dry_run) {
+        report.removed.push_back("link " + name);
+      } else if (Status s = DeleteLink(name); s || s.error().os_errno() == ENODEV) {
+        report.removed.push_back("link " + name);
+      } else {
+        report.failed.push_back("link " + name + ": " + s.error().message());
+        clean = false;
+      }
+      continue;
+    }
     if (line.rfind("cgroup ", 0) != 0) continue;
     const std::string dir = line.substr(7);
     if (!IsOurCgroup(dir)) {
@@ -145,6 +184,16 @@ RunRecord::~RunRecord() = default;  // closing drops the lock; a later sweep fin
 Status RunRecord::AddCgroup(const std::string& path) {
   const std::string line = "cgroup " + path + "\n";
   // O_RDWR without O_APPEND: write at the end explicitly, one write per line.
+  const off_t end = lseek(fd_.get(), 0, SEEK_END);
+  if (end < 0 ||
+      pwrite(fd_.get(), line.data(), line.size(), end) != static_cast<ssize_t>(line.size())) {
+    return Error::FromErrno("write run record " + path_, errno);
+  }
+  return {};
+}
+
+Status RunRecord::AddLink(const std::string& name) {
+  const std::string line = "link " + name + "\n";
   const off_t end = lseek(fd_.get(), 0, SEEK_END);
   if (end < 0 ||
       pwrite(fd_.get(), line.data(), line.size(), end) != static_cast<ssize_t>(line.size())) {

@@ -73,10 +73,7 @@ Status WriteText(const std::string& path, const std::string& text) {
 // run or `stockade gc` does not remove.
 class Cgroups {
  public:
-  Status Create(const SandboxPlan& plan, const HostFacts& host) {
-    if (plan.limits.cgroup.empty()) return {};
-    CollectGarbage();  // what earlier runs that were killed left behind
-    STOCKADE_ASSIGN_OR_RETURN(record_, RunRecord::Create(plan.name));
+  Status Create(const SandboxPlan& plan, const HostFacts& host, RunRecord& record) {
     static int counter = 0;
     const std::string leaf =
         "stockade-" + plan.name + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
@@ -88,7 +85,7 @@ class Cgroups {
       }
       const std::string dir = controller->mount + controller->own_path + "/" + leaf;
       if (std::find(dirs_.begin(), dirs_.end(), dir) == dirs_.end()) {
-        STOCKADE_RETURN_IF_ERROR(record_.AddCgroup(dir));
+        STOCKADE_RETURN_IF_ERROR(record.AddCgroup(dir));
         if (mkdir(dir.c_str(), 0755) != 0) return Error::FromErrno("mkdir " + dir, errno);
         dirs_.push_back(dir);
       }
@@ -135,7 +132,9 @@ class Cgroups {
 
   // Removes the directories once their processes are gone (the kernel kills the namespace's
   // processes when its init exits, but they take a moment to leave).
-  void Remove() {
+  // True when every directory is gone; what could not be removed stays in the run record, for
+  // the next sweep.
+  bool Remove() {
     bool all_removed = true;
     for (const std::string& dir : dirs_) {
       bool removed = false;
@@ -146,13 +145,11 @@ class Cgroups {
       all_removed = all_removed && removed;
     }
     dirs_.clear();
-    // What could not be removed stays in the record, for the next sweep.
-    if (all_removed) record_.Forget();
+    return all_removed;
   }
   ~Cgroups() { Remove(); }
 
  private:
-  RunRecord record_;
   std::vector<std::string> dirs_;
 };
 
@@ -219,9 +216,17 @@ class Supervisor {
     }
     trace_ = page == MAP_FAILED ? nullptr : static_cast<detail::TracePage*>(page);
 
-    STOCKADE_RETURN_IF_ERROR(cgroups_.Create(plan_, host));
+    // What the run creates on the host that does not die with its namespaces goes into a run
+    // record first (gc.h); runs that create nothing of the kind need none.
+    const bool veth = plan_.network.mode == NetworkPlan::Mode::kVeth;
+    if (!plan_.limits.cgroup.empty() || veth) {
+      CollectGarbage();  // what earlier runs that were killed left behind
+      STOCKADE_ASSIGN_OR_RETURN(record_, RunRecord::Create(plan_.name));
+    }
+    STOCKADE_RETURN_IF_ERROR(cgroups_.Create(plan_, host, record_));
     STOCKADE_RETURN_IF_ERROR(cgroups_.Configure(plan_, host));
     STOCKADE_RETURN_IF_ERROR(veth_.Prepare(plan_.network));
+    if (veth) STOCKADE_RETURN_IF_ERROR(record_.AddLink(plan_.network.host_interface));
 
     // Forwarded signals reach P through a signalfd; C and G restore the original mask.
     sigset_t forward, original;
@@ -292,7 +297,7 @@ class Supervisor {
       CollectTimings(result);
       munmap(trace_, sizeof(detail::TracePage));
     }
-    cgroups_.Remove();
+    if (cgroups_.Remove()) record_.Forget();
     return result;
   }
 
@@ -640,6 +645,7 @@ class Supervisor {
 
   const SandboxPlan& plan_;
   const RunOptions& options_;
+  RunRecord record_;  // declared first, destroyed last: it outlives what it records
   Cgroups cgroups_;
   detail::VethLink veth_;
   detail::TracePage* trace_ = nullptr;

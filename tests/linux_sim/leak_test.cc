@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -23,6 +24,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -39,9 +41,10 @@ namespace {
 // What of a sandbox could outlive it on the host.
 struct HostState {
   std::set<std::string> processes;  // "pid cmdline" of processes naming the test's directory
-  std::set<std::string> mounts;     // mount points of this mount namespace
+  std::set<std::string> mounts;     // mount points a sandbox of this test could leak
   std::set<std::string> cgroups;    // cgroup directories named stockade-<name>-*
   std::set<std::string> records;    // run records of that name
+  std::set<std::string> links;      // stk* links (veth host ends) on the host
 
   bool operator==(const HostState&) const = default;
 };
@@ -54,7 +57,8 @@ std::string Join(const std::set<std::string>& items) {
 
 std::string Describe(const HostState& s) {
   return "processes:" + Join(s.processes) + "\n  mounts:" + Join(s.mounts) +
-         "\n  cgroups:" + Join(s.cgroups) + "\n  records:" + Join(s.records);
+         "\n  cgroups:" + Join(s.cgroups) + "\n  records:" + Join(s.records) +
+         "\n  links:" + Join(s.links);
 }
 
 void FindCgroups(const std::string& dir, const std::string& prefix, int depth,
@@ -71,8 +75,24 @@ void FindCgroups(const std::string& dir, const std::string& prefix, int depth,
   closedir(listing);
 }
 
+// The veth host ends of this test's runs: linux-sim names them "stk" + the supervisor's pid in
+// 7 hex digits + 4 more; other tests running at the same time have other pids.
+std::set<pid_t>& OurSupervisors() {
+  static std::set<pid_t> pids;
+  return pids;
+}
+
 HostState Snapshot(const std::string& marker, const std::string& name) {
   HostState state;
+  if (DIR* net = opendir("/sys/class/net")) {
+    while (struct dirent* entry = readdir(net)) {
+      const std::string link = entry->d_name;
+      if (link.size() != 14 || link.rfind("stk", 0) != 0) continue;
+      const pid_t pid = static_cast<pid_t>(std::stoul(link.substr(3, 7), nullptr, 16));
+      if (OurSupervisors().count(pid)) state.links.insert(link);
+    }
+    closedir(net);
+  }
   if (DIR* proc = opendir("/proc")) {
     while (struct dirent* entry = readdir(proc)) {
       if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
@@ -91,7 +111,13 @@ HostState Snapshot(const std::string& marker, const std::string& name) {
     std::istringstream fields(line);
     std::string id, parent, devno, root, point;
     fields >> id >> parent >> devno >> root >> point;
-    state.mounts.insert(point);
+    // Only mounts a sandbox of this test could leak: at the staging directory, under the
+    // test's directory, or of the probe's directory. Other mounts come and go with whatever
+    // else runs on the host (ip netns add, other tests).
+    if (point.find("/run/stockade") != std::string::npos ||
+        point.find(marker) != std::string::npos || point.find("/probe") != std::string::npos) {
+      state.mounts.insert(point);
+    }
   }
   FindCgroups("/sys/fs/cgroup", "stockade-" + name + "-", 0, state.cgroups);
   if (DIR* runs = opendir("/run/stockade/runs")) {
@@ -124,22 +150,29 @@ class LeakTest : public ::testing::Test {
     if (geteuid() != 0) GTEST_SKIP() << "skipped: the cgroups these tests track need root";
     // A policy that creates everything a run can create on this host: cgroups in three
     // controllers, a seccomp filter with a supervisor, a filesystem view with scratch space.
-    policy_ = dir_.Write("policy.yaml",
-                         "version: 1\nname: " + name_ +
-                             "\n"
-                             "syscalls:\n  default: kill\n  allow: [\"@system-service\"]\n"
-                             "filesystem:\n  mounts: [{source: " +
-                             std::filesystem::path(ProbePath()).parent_path().string() +
-                             ", target: /probe}]\n"
-                             "  scratch: [{target: /tmp, size: 1M}]\n"
-                             "network: {mode: none}\n"
-                             "limits:\n  memoryuse: 256M\n  maxproc: 32\n  pcpu: 100\n"
-                             "accept_approximate:\n"
-                             "  - {clause: limits.memoryuse, backend: linux, justification: t}\n"
-                             "  - {clause: limits.maxproc, backend: linux, justification: t}\n"
-                             "  - {clause: limits.pcpu, backend: linux, justification: t}\n")
-                  .string();
+    policy_ = WritePolicy(false);
     baseline_ = Snapshot(dir_.path().string(), name_);
+  }
+
+  std::string WritePolicy(bool vnet) {
+    return dir_
+        .Write("policy.yaml",
+               "version: 1\nname: " + name_ +
+                   "\n"
+                   "syscalls:\n  default: kill\n  allow: [\"@system-service\"]\n"
+                   "filesystem:\n  mounts: [{source: " +
+                   std::filesystem::path(ProbePath()).parent_path().string() +
+                   ", target: /probe}]\n"
+                   "  scratch: [{target: /tmp, size: 1M}]\n" +
+                   std::string(vnet ? "network:\n  mode: vnet\n  addresses: [198.18.99.2/24]\n"
+                                      "  egress: [{to: 198.18.99.1/32, proto: tcp, port: 9}]\n"
+                                    : "network: {mode: none}\n") +
+                   "limits:\n  memoryuse: 256M\n  maxproc: 32\n  pcpu: 100\n"
+                   "accept_approximate:\n"
+                   "  - {clause: limits.memoryuse, backend: linux, justification: t}\n"
+                   "  - {clause: limits.maxproc, backend: linux, justification: t}\n"
+                   "  - {clause: limits.pcpu, backend: linux, justification: t}\n")
+        .string();
   }
 
   std::vector<std::string> Argv(const std::string& seconds) const {
@@ -147,6 +180,10 @@ class LeakTest : public ::testing::Test {
     return {StockadePath(), "run",   policy_, "--",
             "/probe/probe", "sleep", seconds, dir_.path().string()};
   }
+
+  // Kills stockade at `ci_points` spread over its setup calls (all of them in full mode), and
+  // once while the program runs, checking the host after each.
+  void KillEverywhere(int ci_points);
 
   const std::string name_ = "leak-test";
   TempDir dir_;
@@ -172,6 +209,7 @@ TEST_F(LeakTest, TwoHundredLaunchesLeaveNothing) {
         execv(raw[0], raw.data());
         _exit(127);
       }
+      OurSupervisors().insert(pid);
       ++started;
       ++running;
     }
@@ -219,6 +257,7 @@ TracedRun RunTraced(const std::vector<std::string>& args, int kill_at, bool kill
   }
   int status = 0;
   waitpid(top, &status, 0);  // the SIGSTOP before exec
+  OurSupervisors().insert(top);
   ptrace(PTRACE_SETOPTIONS, top, nullptr,
          PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
              PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL);
@@ -303,13 +342,20 @@ TracedRun RunTraced(const std::vector<std::string>& args, int kill_at, bool kill
   return result;
 }
 
-TEST_F(LeakTest, KilledAtEverySetupStepLeavesNothingGcCannotSweep) {
+TEST_F(LeakTest, KilledAtEverySetupStepLeavesNothingGcCannotSweep) { KillEverywhere(40); }
+
+TEST_F(LeakTest, KilledAtEverySetupStepWithAVethLeavesNothingGcCannotSweep) {
+  policy_ = WritePolicy(true);
+  KillEverywhere(25);
+}
+
+void LeakTest::KillEverywhere(int ci_points) {
   const std::vector<std::string> args = Argv("5");
   const TracedRun count = RunTraced(Argv("0"), 0, false);
   ASSERT_TRUE(count.program_started) << "the traced run never reached the program";
   ASSERT_GT(count.counted, 10);
   const bool full = std::getenv("STOCKADE_LEAK_TEST_FULL") != nullptr;
-  const int points = full ? count.counted : std::min(count.counted, 40);
+  const int points = full ? count.counted : std::min(count.counted, ci_points);
   std::vector<int> kill_points;
   for (int i = 0; i < points; ++i) {
     kill_points.push_back(
@@ -351,6 +397,128 @@ TEST_F(LeakTest, TheNextRunSweepsWhatAKilledRunLeft) {
   EXPECT_EQ(next.exit_code, 0) << next.err;
   const HostState after = SettledSnapshot(dir_.path().string(), name_);
   EXPECT_EQ(after, baseline_) << Describe(after);
+}
+
+}  // namespace
+}  // namespace stockade::testing
+
+namespace stockade::testing {
+namespace {
+
+// `stockade gc` on records written by hand, as a killed run leaves them.
+class GcTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    STOCKADE_REQUIRE_SANDBOX();
+    if (geteuid() != 0) GTEST_SKIP() << "skipped: run records of root runs live in /run";
+    std::filesystem::create_directories("/run/stockade/runs");
+  }
+  void TearDown() override {
+    for (const std::string& path : cleanup_) {
+      std::error_code ec;
+      std::filesystem::remove(path, ec);
+    }
+  }
+
+  // A dead run's record (unlocked) with `lines`.
+  std::string WriteRecord(const std::string& lines) {
+    const std::string path = "/run/stockade/runs/gc-test-" + std::to_string(getpid()) + "-" +
+                             std::to_string(cleanup_.size()) + ".run";
+    std::ofstream(path) << lines;
+    cleanup_.push_back(path);
+    return path;
+  }
+
+  ProgramResult Gc(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {StockadePath(), "gc"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return RunProgram(argv, "/");
+  }
+
+  std::vector<std::string> cleanup_;
+};
+
+bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+TEST_F(GcTest, RemovesTheCgroupsAndLinksOfADeadRun) {
+  const std::string cgroup = "/sys/fs/cgroup/pids/stockade-gc-test-" + std::to_string(getpid());
+  ASSERT_EQ(mkdir(cgroup.c_str(), 0755), 0) << strerror(errno);
+  char link[16];
+  snprintf(link, sizeof(link), "stk%07x%04x", static_cast<unsigned>(getpid()) & 0xfffffffu, 0xdead);
+  ProgramResult add = RunProgram({"/usr/sbin/ip", "link", "add", link, "type", "veth", "peer",
+                                  "name", std::string(link) + "p"},
+                                 "/");
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  const std::string record = WriteRecord("cgroup " + cgroup + "\nlink " + link + "\n");
+
+  ProgramResult dry = Gc({"--dry-run"});
+  EXPECT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.out.find("would remove " + cgroup + "\n"), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("would remove link " + std::string(link)), std::string::npos) << dry.out;
+  EXPECT_TRUE(Exists(cgroup));
+  EXPECT_TRUE(Exists(record));
+
+  ProgramResult gc = Gc();
+  EXPECT_EQ(gc.exit_code, 0) << gc.out << gc.err;
+  EXPECT_NE(gc.out.find("removed " + cgroup + "\n"), std::string::npos) << gc.out;
+  EXPECT_NE(gc.out.find("removed link " + std::string(link)), std::string::npos) << gc.out;
+  EXPECT_FALSE(Exists(cgroup));
+  EXPECT_FALSE(Exists("/sys/class/net/" + std::string(link)));
+  EXPECT_FALSE(Exists("/sys/class/net/" + std::string(link) + "p")) << "the peer goes too";
+  EXPECT_FALSE(Exists(record));
+  rmdir(cgroup.c_str());
+}
+
+TEST_F(GcTest, WhatIsNotOursIsLeftAlone) {
+  const std::string foreign = "/sys/fs/cgroup/pids/gc-test-foreign-" + std::to_string(getpid());
+  ASSERT_EQ(mkdir(foreign.c_str(), 0755), 0) << strerror(errno);
+  const std::string record =
+      WriteRecord("cgroup " + foreign + "\ncgroup /sys/fs/cgroup/pids/../stockade-x\nlink eth0\n");
+  ProgramResult gc = Gc();
+  EXPECT_EQ(gc.exit_code, 1) << gc.out << gc.err;
+  EXPECT_NE(gc.err.find("cannot remove " + foreign + ": not a stockade cgroup; left alone"),
+            std::string::npos)
+      << gc.err;
+  EXPECT_NE(gc.err.find("eth0: not a stockade link; left alone"), std::string::npos) << gc.err;
+  EXPECT_TRUE(Exists(foreign));
+  EXPECT_TRUE(Exists("/sys/class/net/lo"));
+  rmdir(foreign.c_str());
+}
+
+TEST_F(GcTest, LiveRunsAreLeftAlone) {
+  TempDir dir;
+  const std::string policy =
+      dir.Write("policy.yaml",
+                "version: 1\nname: gc-live\nfilesystem:\n  mounts: [{source: " +
+                    std::filesystem::path(ProbePath()).parent_path().string() +
+                    ", target: /probe}]\nlimits: {maxproc: 10}\naccept_approximate:\n"
+                    "  - {clause: limits.maxproc, backend: linux, justification: t}\n")
+          .string();
+  const pid_t run = fork();
+  ASSERT_GE(run, 0);
+  if (run == 0) {
+    const int null = open("/dev/null", O_RDWR);
+    dup2(null, 1);
+    dup2(null, 2);
+    execl(StockadePath().c_str(), "stockade", "run", policy.c_str(), "--", "/probe/probe", "sleep",
+          "3", nullptr);
+    _exit(127);
+  }
+  // Wait for its record and cgroup to appear.
+  std::set<std::string> cgroups;
+  for (int i = 0; i < 200 && cgroups.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    FindCgroups("/sys/fs/cgroup", "stockade-gc-live-", 0, cgroups);
+  }
+  ASSERT_FALSE(cgroups.empty());
+  ProgramResult gc = Gc();
+  EXPECT_EQ(gc.exit_code, 0) << gc.err;
+  EXPECT_EQ(gc.out.find("stockade-gc-live-"), std::string::npos) << gc.out;
+  for (const std::string& cgroup : cgroups) EXPECT_TRUE(Exists(cgroup)) << cgroup;
+  int status = 0;
+  waitpid(run, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  for (const std::string& cgroup : cgroups) EXPECT_FALSE(Exists(cgroup)) << cgroup;
 }
 
 }  // namespace

@@ -3,9 +3,10 @@
 // `stockade gc`.
 //
 // Almost everything a sandbox owns dies with its namespaces: processes (the PID namespace),
-// mounts (the mount namespace), the veth pair and its rules (the network namespace). What does
-// not die with them is host state stockade creates itself, today the sandbox's cgroup
-// directories. A run records each such object in a run record before creating it:
+// mounts (the mount namespace), the veth pair and its rules (the network namespace, once no
+// process holds it). What does not die with them is host state stockade creates itself: the
+// sandbox's cgroup directories, and the host end of a veth pair whose namespace something
+// outside still holds open. A run records each such object in a run record before creating it:
 //
 //   /run/stockade/runs/<id>.run   (root; $XDG_RUNTIME_DIR/stockade/runs when not root)
 //
@@ -30,8 +31,8 @@ namespace stockade::linux_sim {
 // The directory that holds the run records of this user.
 std::string RunRecordDirectory();
 
-// A live run's record. Move-only; the destructor deletes the record after the run removed
-// its objects (Forget), or leaves it for the next sweep if they are still there.
+// A live run's record. Move-only. Forget() deletes it once the run removed its objects; a
+// record that is only destroyed (closed) stays, unlocked, for the next sweep.
 class RunRecord {
  public:
   // Creates a locked record named after `name` (the policy's name) in RunRecordDirectory().
@@ -47,6 +48,8 @@ class RunRecord {
   // Records that the run is about to create the cgroup directory `path`. Called before the
   // mkdir, so that a run killed right after it still leaves a record of it.
   Status AddCgroup(const std::string& path);
+  // Records the host end of a veth pair (its interface name), before it is created.
+  Status AddLink(const std::string& name);
   // Deletes the record: the run has removed everything it recorded.
   void Forget();
   // The descriptor holding the lock (close-on-exec), for children that must not keep it.
@@ -54,12 +57,14 @@ class RunRecord {
   const std::string& path() const { return path_; }
 
  private:
+  Status Append(const std::string& line);
+
   UniqueFd fd_;
   std::string path_;
 };
 
 struct GcReport {
-  std::vector<std::string> removed;  // cgroup directories and records removed
+  std::vector<std::string> removed;  // cgroup directories, links and records removed
   std::vector<std::string> failed;   // "PATH: reason" for objects that could not be removed
   int live = 0;                      // records of runs that are still alive, left alone
 };

@@ -24,6 +24,10 @@ struct MappingRow {
 // rule of that shape gets; Assess reports the actual one per rule, with the file systems.
 std::vector<MappingRow> MacTable();
 
+// securelevel and allow.*: the capabilities jailed root keeps on Linux, what each allow.* flag
+// adds, and what each securelevel takes away. PlanCapabilities reads the same rows.
+std::vector<MappingRow> PrivilegesTable();
+
 // limits.*: every rctl resource. The fidelity is the one on a host where the controller is
 // available; Assess reports the actual one.
 std::vector<MappingRow> LimitsTable();
