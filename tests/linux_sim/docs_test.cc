@@ -55,6 +55,10 @@ void CheckSection(const std::string& name, const std::string& expected) {
 
 TEST(LinuxSimDocsTest, MacTableMatchesTheCode) { CheckSection("mac-table", Table(MacTable())); }
 
+TEST(LinuxSimDocsTest, PrivilegesTableMatchesTheCode) {
+  CheckSection("privileges-table", Table(PrivilegesTable()));
+}
+
 TEST(LinuxSimDocsTest, LimitsTableMatchesTheCode) {
   CheckSection("limits-table", Table(LimitsTable()));
 }
