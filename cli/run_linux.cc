@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // `stockade run` on Linux: check, assess, plan, run (linux-sim).
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <variant>
 
 #include "run_command.h"
 #include "stockade/enforce/fidelity.h"
@@ -71,7 +73,13 @@ void CheckLinuxFilter(const policy::Policy& policy, const policy::SourceSet& sou
           : "rules libseccomp accepts");
 }
 
-int RunCommand(const RunArgs& args) {
+namespace {
+
+// Checks the policy, refuses what this host cannot enforce, and plans the sandbox. Everything
+// parsed (sources, IR, diagnostics) lives in this frame only: the supervisor that stays beside
+// the program for its whole run keeps the plan (strings and BPF), never the parsed policy.
+// Returns the plan, or the exit code of a refusal.
+std::variant<linux_sim::SandboxPlan, int> CheckAndPlan(const RunArgs& args) {
   policy::SourceSet sources;
   policy::Diagnostics diags;
   policy::TextStyle style;
@@ -98,6 +106,17 @@ int RunCommand(const RunArgs& args) {
   plan_options.command = args.command;
   auto plan = linux_sim::PlanSandbox(policy, sources, host, plan_options);
   if (!plan) return Refuse(args, "setup-failed", plan.error().message());
+  return std::move(*plan);
+}
+
+}  // namespace
+
+int RunCommand(const RunArgs& args) {
+  std::variant<linux_sim::SandboxPlan, int> planned = CheckAndPlan(args);
+  if (const int* refused = std::get_if<int>(&planned)) return *refused;
+  const linux_sim::SandboxPlan* plan = std::get_if<linux_sim::SandboxPlan>(&planned);
+  // Give the parser's memory back to the system before the run begins.
+  malloc_trim(0);
 
   linux_sim::RunOptions run_options;
   run_options.trace_setup = args.trace_setup;

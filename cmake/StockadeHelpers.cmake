@@ -31,17 +31,27 @@ function(stockade_add_library name)
   set_target_properties(stockade_${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
 endfunction()
 
-# stockade_add_test(NAME SRCS ... [DEPS ...] [LABELS ...])
-# A GoogleTest binary registered with CTest through gtest_discover_tests.
+# stockade_add_test(NAME SRCS ... [DEPS ...] [LABELS ...] [SERIAL])
+# A GoogleTest binary registered with CTest through gtest_discover_tests. SERIAL: its tests run
+# alone (CTest's RUN_SERIAL), for tests that watch state shared by the whole host.
 function(stockade_add_test name)
-  cmake_parse_arguments(ARG "" "" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL" "" "SRCS;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SRCS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} stockade::testing GTest::gtest_main GTest::gmock
                         stockade::build_options)
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
+  if(ARG_SERIAL)
+    set(serial RUN_SERIAL TRUE)
+  endif()
+  # One label per binary: gtest_discover_tests (CMake 3.25) passes PROPERTIES through a command
+  # line that flattens a list value into the key/value list.
+  list(LENGTH ARG_LABELS label_count)
+  if(label_count GREATER 1)
+    message(FATAL_ERROR "stockade_add_test(${name}): one label only, got ${ARG_LABELS}")
+  endif()
   gtest_discover_tests(${name}
-    PROPERTIES LABELS "${ARG_LABELS}"
+    PROPERTIES LABELS "${ARG_LABELS}" ${serial}
     DISCOVERY_TIMEOUT 60)
 endfunction()

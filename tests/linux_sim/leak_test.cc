@@ -82,6 +82,21 @@ std::set<pid_t>& OurSupervisors() {
   return pids;
 }
 
+// /proc/PID/cmdline with spaces for NULs; empty when the process is gone (it may vanish while
+// it is read: plain read(2), since an ifstream throws on ESRCH).
+std::string CommandLine(const char* pid) {
+  std::string text;
+  const int fd = open((std::string("/proc/") + pid + "/cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buffer[4096];
+  ssize_t got;
+  while ((got = read(fd, buffer, sizeof(buffer))) > 0)
+    text.append(buffer, static_cast<size_t>(got));
+  close(fd);
+  std::replace(text.begin(), text.end(), '\0', ' ');
+  return text;
+}
+
 HostState Snapshot(const std::string& marker, const std::string& name) {
   HostState state;
   if (DIR* net = opendir("/sys/class/net")) {
@@ -96,9 +111,7 @@ HostState Snapshot(const std::string& marker, const std::string& name) {
   if (DIR* proc = opendir("/proc")) {
     while (struct dirent* entry = readdir(proc)) {
       if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
-      std::ifstream in(std::string("/proc/") + entry->d_name + "/cmdline");
-      std::string cmdline((std::istreambuf_iterator<char>(in)), {});
-      std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+      std::string cmdline = CommandLine(entry->d_name);
       if (cmdline.find(marker) != std::string::npos) {
         state.processes.insert(std::string(entry->d_name) + " " + cmdline);
       }

@@ -29,8 +29,16 @@ bool Running(const std::string& marker) {
   bool found = false;
   while (struct dirent* entry = readdir(proc)) {
     if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
-    std::ifstream in(std::string("/proc/") + entry->d_name + "/cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), {});
+    std::string cmdline;
+    const int fd = open((std::string("/proc/") + entry->d_name + "/cmdline").c_str(), O_RDONLY);
+    if (fd < 0) continue;
+    char buffer[4096];
+    ssize_t got;
+    // read(2), not an ifstream: the process may be gone by now (ESRCH), which an ifstream throws.
+    while ((got = read(fd, buffer, sizeof(buffer))) > 0) {
+      cmdline.append(buffer, static_cast<size_t>(got));
+    }
+    close(fd);
     for (char& c : cmdline) c = c ? c : ' ';
     // stockade's own command line carries the marker too; only the program's counts.
     if (cmdline.find(marker) != std::string::npos && cmdline.rfind("/probe/probe", 0) == 0) {
