@@ -241,6 +241,16 @@ TEST_F(SandboxTest, ErrnoDenialFailsTheCallAndTheRestWorks) {
   EXPECT_EQ(allowed.exit_code, 0) << Describe(allowed);
 }
 
+// A syscall newer than libseccomp's table (lsm_list_modules, 461, in Linux 6.8) fails with
+// ENOSYS under a default that allows; a known one still runs.
+TEST_F(SandboxTest, NumbersNewerThanLibseccompFailWithEnosysUnderDefaultAllow) {
+  const std::string policy = "syscalls:\n  default: allow\n  justification: test\n";
+  ProbeRun newer = Run(policy, {"probe", "syscall-nr", "461", "0", "0", "0"});
+  EXPECT_EQ(newer.probe["error"], "ENOSYS") << Describe(newer);
+  ProbeRun known = Run(policy, {"probe", "syscall-nr", "39"});
+  EXPECT_EQ(known.exit_code, 0) << Describe(known);
+}
+
 TEST_F(SandboxTest, KillReportsTheSyscallAndThePolicyLine) {
   ProbeRun run = Run(kProbeSyscalls, {"probe", "syscall", "acct", "0"});
   EXPECT_EQ(run.exit_code, 128 + SIGSYS) << Describe(run);
