@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // `stockade run` on Linux: check, assess, plan, run (linux-sim).
 
+#include <time.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -19,6 +21,12 @@ namespace stockade::cli {
 namespace {
 
 constexpr int kExitSetupFailed = 125;
+
+uint64_t Now() {
+  struct timespec now {};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<uint64_t>(now.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(now.tv_nsec);
+}
 
 // Every failure before exec: the kind on stderr (and in JSON with --report json), exit 125.
 int Refuse(const RunArgs& args, const std::string& kind, const std::string& message) {
@@ -56,6 +64,9 @@ void CheckLinuxFilter(const policy::Policy& policy, const policy::SourceSet& sou
 }
 
 int RunCommand(const RunArgs& args) {
+  // --trace-setup: the command's own steps before the sandbox's (check, then assess and plan).
+  const uint64_t started = Now();
+  std::vector<std::pair<std::string, uint64_t>> timings;
   policy::SourceSet sources;
   policy::Diagnostics diags;
   policy::TextStyle style;
@@ -68,6 +79,8 @@ int RunCommand(const RunArgs& args) {
     return Refuse(args, "policy-invalid", "'" + args.policy + "' has errors (shown above)");
   }
   const policy::Policy& policy = **checked;
+  const uint64_t checked_at = Now();
+  timings.emplace_back("check", checked_at - started);
 
   const linux_sim::HostFacts host = linux_sim::ProbeHost();
   const enforce::Assessment assessment = linux_sim::Assess(policy, host);
@@ -82,11 +95,15 @@ int RunCommand(const RunArgs& args) {
   plan_options.command = args.command;
   auto plan = linux_sim::PlanSandbox(policy, sources, host, plan_options);
   if (!plan) return Refuse(args, "setup-failed", plan.error().message());
+  timings.emplace_back("plan", Now() - checked_at);
 
   linux_sim::RunOptions run_options;
   run_options.trace_setup = args.trace_setup;
   auto result = linux_sim::RunSandbox(*plan, run_options);
   if (!result) return Refuse(args, "setup-failed", result.error().message());
+  if (args.trace_setup) {
+    result->timings.insert(result->timings.begin(), timings.begin(), timings.end());
+  }
 
   if (args.report == "json") {
     nlohmann::ordered_json report;

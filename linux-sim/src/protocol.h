@@ -57,7 +57,8 @@ struct TracePage {
     Step step;
     launch::Step launch_step;
     int32_t index;
-    uint64_t nanoseconds;  // CLOCK_MONOTONIC when the step ended
+    uint64_t nanoseconds;  // CLOCK_MONOTONIC when the step ended; 0: only `tsc` was read
+    uint64_t tsc;          // the time stamp counter then (P converts it with its own readings)
   } entries[kCapacity];
 };
 
