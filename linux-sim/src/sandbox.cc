@@ -278,10 +278,11 @@ class Supervisor {
   }
 
   void Loop(int report, int signals) {
+    bool report_open = true;
     while (true) {
       struct pollfd fds[5];
       int n = 0;
-      fds[n++] = {report, POLLIN, 0};
+      fds[n++] = {report_open ? report : -1, POLLIN, 0};
       fds[n++] = {init_.get(), POLLIN, 0};
       const int signal_index = n;
       fds[n++] = {signals, POLLIN, 0};
@@ -308,6 +309,10 @@ class Supervisor {
       if (ready < 0 && errno != EINTR) break;
       if (pending_listener_ >= 0 && !listener_) FetchListener();
       if (fds[0].revents & POLLIN) ReadReports(report);
+      // Hung up: C closed it on its way out. Only C's pidfd is left to wait for, and the socket
+      // would report POLLHUP at once on every poll: a busy loop of thousands of polls for as
+      // long as the kernel tears C's namespaces down (docs/benchmarks.md).
+      if (fds[0].revents & (POLLHUP | POLLERR)) report_open = false;
       if (listener_index >= 0 && (fds[listener_index].revents & (POLLIN | POLLHUP | POLLERR))) {
         if (fds[listener_index].revents & POLLIN) {
           HandleNotification();
