@@ -14,7 +14,7 @@ void AllocCounter::Start() {
 
 void AllocCounter::Stop(Result* result) {
   result->num_allocs = stockade_bench_allocations() - allocations_;
-  result->max_bytes_used = stockade_bench_peak_bytes() - live_;
+  result->max_bytes_used = stockade_bench_peak_bytes() - stockade_bench_low_bytes();
   result->total_allocated_bytes = stockade_bench_allocated_bytes() - allocated_;
   result->net_heap_growth = stockade_bench_live_bytes() - live_;
 }

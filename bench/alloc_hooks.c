@@ -17,7 +17,7 @@ extern void* __libc_calloc(size_t count, size_t size);
 extern void* __libc_realloc(void* pointer, size_t size);
 extern void* __libc_memalign(size_t alignment, size_t size);
 
-static _Atomic int64_t live_bytes, peak_bytes, allocations, allocated_bytes;
+static _Atomic int64_t live_bytes, peak_bytes, low_bytes, allocations, allocated_bytes;
 
 static void Grow(void* pointer) {
   if (!pointer) return;
@@ -31,17 +31,29 @@ static void Grow(void* pointer) {
   }
 }
 
+static void Lower(int64_t now) {
+  int64_t low = atomic_load_explicit(&low_bytes, memory_order_relaxed);
+  while (now < low && !atomic_compare_exchange_weak_explicit(
+                          &low_bytes, &low, now, memory_order_relaxed, memory_order_relaxed)) {
+  }
+}
+
 static void Shrink(void* pointer) {
   if (!pointer) return;
-  atomic_fetch_sub_explicit(&live_bytes, (int64_t)malloc_usable_size(pointer),
-                            memory_order_relaxed);
+  const int64_t size = (int64_t)malloc_usable_size(pointer);
+  Lower(atomic_fetch_sub_explicit(&live_bytes, size, memory_order_relaxed) - size);
 }
 
 int64_t stockade_bench_live_bytes(void) { return atomic_load(&live_bytes); }
 int64_t stockade_bench_peak_bytes(void) { return atomic_load(&peak_bytes); }
+int64_t stockade_bench_low_bytes(void) { return atomic_load(&low_bytes); }
 int64_t stockade_bench_allocations(void) { return atomic_load(&allocations); }
 int64_t stockade_bench_allocated_bytes(void) { return atomic_load(&allocated_bytes); }
-void stockade_bench_reset_peak(void) { atomic_store(&peak_bytes, atomic_load(&live_bytes)); }
+void stockade_bench_reset_peak(void) {
+  const int64_t now = atomic_load(&live_bytes);
+  atomic_store(&peak_bytes, now);
+  atomic_store(&low_bytes, now);
+}
 
 void* malloc(size_t size) {
   void* pointer = __libc_malloc(size);
@@ -65,10 +77,10 @@ void* realloc(void* pointer, size_t size) {
   void* moved = __libc_realloc(pointer, size);
   if (moved) {
     // Counted as one allocation of the new size that replaced the old block.
-    atomic_fetch_sub_explicit(&live_bytes, before, memory_order_relaxed);
+    Lower(atomic_fetch_sub_explicit(&live_bytes, before, memory_order_relaxed) - before);
     Grow(moved);
   } else if (pointer && size == 0) {
-    atomic_fetch_sub_explicit(&live_bytes, before, memory_order_relaxed);  // freed
+    Lower(atomic_fetch_sub_explicit(&live_bytes, before, memory_order_relaxed) - before);
   }
   return moved;
 }

@@ -96,7 +96,7 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache
 step cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSTOCKADE_BUILD_BENCH=ON \
   -DSTOCKADE_BUILD_TESTS=OFF -DCMAKE_CXX_FLAGS=-Wno-restrict "${launcher[@]}" >/dev/null
 step cmake --build "$BUILD" -j"$(nproc)" --target stockade stockade_bench filter_cost_bench \
-  stockade_launch_bench >/dev/null
+  stockade_launch_bench stockade_rights_bench >/dev/null
 STOCKADE=$BUILD/cli/stockade
 HARNESS=$BUILD/bench/stockade_launch_bench
 BUILT=$(date +%s)
@@ -158,6 +158,11 @@ make_template() {
   tar -C / -cf - --no-recursion --verbatim-files-from -T <(sed 's|^/||' "$WORK/files") 2>/dev/null |
     tar -C "$t" -xf -
   rm -f "$WORK/files"
+  # The rights benchmark's directory: a file to read and the static program.
+  mkdir -p "$WORK/rights"
+  head -c 4096 /dev/urandom > "$WORK/rights/file"
+  chmod 0644 "$WORK/rights/file"
+  cp "$BUILD/bench/stockade_rights_bench" "$WORK/rights/rights"
   local started=$(date +%s%N)
   cp -a "$t" "$WORK/rootcopy"
   local copied=$(date +%s%N)
@@ -174,11 +179,14 @@ if [ "$QUICK" = 1 ]; then
   FILTER_ARGS=(--benchmark_min_time=0.05 --benchmark_repetitions=3)
   ROUNDS=(15 3 1)     # rounds at concurrency 1, 10, 50
   TRACE_RUNS=15
+  RIGHTS=(3 50000)    # runs, calls per measurement
 else
-  GB_ARGS=(--benchmark_min_time=0.2 --benchmark_repetitions=5 --benchmark_report_aggregates_only=true)
+  # Not aggregates only: the memory manager's numbers are on the repetitions' entries.
+  GB_ARGS=(--benchmark_min_time=0.2 --benchmark_repetitions=5)
   FILTER_ARGS=(--benchmark_min_time=0.2 --benchmark_repetitions=9)
   ROUNDS=(200 20 4)
   TRACE_RUNS=200
+  RIGHTS=(9 200000)
 fi
 CONCURRENCY=(1 10 50)
 
@@ -216,19 +224,24 @@ for policy in minimal copy-none copy-none-filter copy-none-cap copy-none-filter-
   add_row "stockade-$policy" "$STOCKADE run $ROOT/bench/policies/$policy.yaml -- /bin/echo ready"
 done
 
+# A row that fails for another reason than a refusal ends the run (see the probe above).
+refused_or_die() {
+  if ! grep -q 'error\[not-enforceable\]' <<< "$2"; then
+    printf '%s\n' "$2" >&2
+    echo "bench/run.sh: $1 failed, and not because stockade refuses a clause" >&2
+    exit 1
+  fi
+  printf '%s\n' "$2" > "$RESULTS/refused-$1.txt"
+  log "  $1: refused"
+}
+
 log "launch latency: ${#ROWS[@]} rows at concurrency ${CONCURRENCY[*]}"
 for row in "${ROWS[@]}"; do
   read -r -a cmd <<< "${COMMANDS[$row]}"
   # One probe first: a row stockade refuses today (a feature another branch is building) is
   # reported with stockade's own words; any other failure is a broken harness or stockade.
   if ! probe=$("${cmd[@]}" 2>&1); then
-    if ! grep -q 'error\[not-enforceable\]' <<< "$probe"; then
-      printf '%s\n' "$probe" >&2
-      echo "bench/run.sh: row $row failed, and not because stockade refuses a clause" >&2
-      exit 1
-    fi
-    printf '%s\n' "$probe" > "$RESULTS/refused-$row.txt"
-    log "  $row: refused"
+    refused_or_die "$row" "$probe"
     continue
   fi
   for i in 0 1 2; do
@@ -237,6 +250,23 @@ for row in "${ROWS[@]}"; do
       > "$RESULTS/launch-$row-$cc.json"
   done
   log "  $row: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("cc=1 p50 %.2f ms" % d["p50_ms"])' "$RESULTS/launch-$row-1.json")"
+done
+
+log "capability mode and rights: pread, openat beneath, open (${RIGHTS[0]} runs)"
+echo "rights_runs=${RIGHTS[0]}" >> "$RESULTS/machine.txt"
+echo "rights_calls=${RIGHTS[1]}" >> "$RESULTS/machine.txt"
+for policy in rights-plain rights-capmode; do
+  out="$RESULTS/rights-$policy.jsonl"
+  : > "$out"
+  for _ in $(seq "${RIGHTS[0]}"); do
+    if ! line=$("$STOCKADE" run "$ROOT/bench/policies/$policy.yaml" -- /data/rights \
+        "${RIGHTS[1]}" 2> "$RESULTS/rights.err"); then
+      rm -f "$out"
+      refused_or_die "$policy" "$(cat "$RESULTS/rights.err")"
+      break
+    fi
+    printf '%s\n' "$line" >> "$out"
+  done
 done
 
 log "setup breakdown (--trace-setup, $TRACE_RUNS runs each)"
