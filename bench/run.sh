@@ -182,7 +182,7 @@ if [ "$QUICK" = 1 ]; then
   RIGHTS=(3 50000)    # runs, calls per measurement
 else
   # Not aggregates only: the memory manager's numbers are on the repetitions' entries.
-  GB_ARGS=(--benchmark_min_time=0.2 --benchmark_repetitions=5)
+  GB_ARGS=(--benchmark_min_time=0.1 --benchmark_repetitions=3)
   FILTER_ARGS=(--benchmark_min_time=0.2 --benchmark_repetitions=9)
   ROUNDS=(200 20 4)
   TRACE_RUNS=200
