@@ -193,14 +193,14 @@ void Trace(TracePage* trace, Step step, int32_t index, launch::Step launch_step)
   trace->entries[slot] = {
       step, launch_step, index,
       static_cast<uint64_t>(now.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(now.tv_nsec),
-      __builtin_ia32_rdtsc()};
+      ReadTsc()};
 }
 
 void TraceWithoutSyscall(TracePage* trace, Step step) noexcept {
   if (!trace) return;
   const uint32_t slot = trace->count.fetch_add(1, std::memory_order_relaxed);
   if (slot >= TracePage::kCapacity) return;
-  trace->entries[slot] = {step, launch::Step::kExec, 0, 0, __builtin_ia32_rdtsc()};
+  trace->entries[slot] = {step, launch::Step::kExec, 0, 0, ReadTsc()};
 }
 
 void Report(int report_fd, const Message& message, int fd_to_pass) noexcept {

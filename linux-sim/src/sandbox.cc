@@ -524,7 +524,7 @@ class Supervisor {
 
   // P's own steps, when tracing: the time (and time stamp counter) each one ended.
   void Mark(const char* name) {
-    if (options_.trace_setup) marks_.push_back({name, Now(), __builtin_ia32_rdtsc()});
+    if (options_.trace_setup) marks_.push_back({name, Now(), detail::ReadTsc()});
   }
 
   // Every step's duration, P's and the children's merged in the order they ended (C and G run
