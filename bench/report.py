@@ -58,9 +58,9 @@ FASTER = {
     "namespaces": "clone3 creating the mount namespace (a copy of every host mount) and the "
                   "network namespace (every pernet init); fewer host mounts, or namespaces "
                   "prepared ahead of time in an opt-in pool, would shorten it",
-    "configure-child": "moving C into each cgroup v1 hierarchy: every write to cgroup.procs "
-                       "takes cgroup_threadgroup_rwsem for writing, which waits for an RCU "
-                       "grace period; cgroup v2 with clone3(CLONE_INTO_CGROUP) needs no "
+    "configure-child": "moving C into each cgroup v1 hierarchy: a write to cgroup.procs "
+                       "takes cgroup_threadgroup_rwsem for writing, which first waits for an "
+                       "RCU grace period; cgroup v2 with clone3(CLONE_INTO_CGROUP) needs no "
                        "migration at all, and the cgroup mount option favordynmods keeps the "
                        "lock in its slow-reader mode (both host choices, not stockade's)",
     "wait-for-parent": "the hand-off from P to C (a pipe byte); it is scheduling latency",
@@ -263,9 +263,9 @@ class Report:
         self.w("The machine has 2 CPUs shared with other work: latencies are wall-clock times "
                "and move with the load, recorded next to every row. The CPU time per launch "
                "(user + system of the launcher and everything it waited for, from wait4) moves "
-               "much less and is given beside them; the filter costs are medians of "
-               "repetitions interleaved at random across rows. Hardware instruction counters "
-               "are not available in this VM.")
+               "much less and is given beside them; the filter costs are the fastest of many "
+               "short batches. Hardware instruction counters are not available in this VM; "
+               "BPF instruction counts come from the project's evaluator.")
         self.w()
 
     def launch_table(self):
@@ -679,8 +679,9 @@ class Report:
                        ms(self.stat("netns-alone", 1, "cpu_mean_ms"))))
             cfg = step("overlay-none-filter-limits", "configure-child")
             self.w("- with limits, `configure-child` (%s ms median here, %s ms mean): "
-                   "each of the three cgroup v1 attaches waits for an RCU grace period "
-                   "(cgroup_threadgroup_rwsem taken for writing). On cgroup v2, "
+                   "writing C's pid into cgroup.procs of each v1 hierarchy takes "
+                   "cgroup_threadgroup_rwsem for writing, which first waits for an RCU grace "
+                   "period (attaches that follow within it do not wait again). On cgroup v2, "
                    "clone3(CLONE_INTO_CGROUP) starts C in its cgroup without a migration; "
                    "on v1 only the host's `favordynmods` mount option avoids the wait." % (
                        ms(cfg), ms(statistics.mean(self.trace_steps(
@@ -803,9 +804,11 @@ class Report:
                "today launches (a row refused for any other reason than a clause it cannot "
                "enforce fails the run) and that this report is produced; no timing is checked, "
                "and docs/ is left alone. Its cost on this 2-CPU machine: a clean Release build "
-               "of the four targets without ccache took 193 s (load 5), and `--quick` measured "
-               "for %s s in this run (build: %s s, with ccache where present), next to about 10 "
-               "minutes for the sanitizer build and tests, within CI's 90." % (
+               "of the bench targets without ccache took 193 s (load 5), and `--quick` measures "
+               "for about a minute (55 s at load 11, template included), next to about 10 "
+               "minutes for the sanitizer build and tests, within CI's 90. This run%s measured "
+               "for %s s after a build of %s s." % (
+                   " (quick)" if self.facts.get("quick") == "1" else " (full)",
                    self.facts.get("seconds_measure", "?"), self.facts.get("seconds_build", "?")))
         self.w()
 
@@ -818,10 +821,11 @@ class Report:
         self.w("cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DSTOCKADE_BUILD_BENCH=ON \\")
         self.w("  -DSTOCKADE_BUILD_TESTS=OFF -DCMAKE_CXX_FLAGS=-Wno-restrict")
         self.w("cmake --build build-bench --target stockade stockade_bench filter_cost_bench "
-               "stockade_launch_bench")
+               "stockade_launch_bench stockade_rights_bench")
         for key in ("compile_command", "filter_command"):
             if key in self.facts:
-                self.w(self.facts[key].replace(self.results, "RESULTS").replace(self.root + "/", ""))
+                self.w(re.sub(r"/tmp/stockade-bench-results\.\w+", "RESULTS",
+                              self.facts[key]).replace(self.root + "/", ""))
         seen = set()
         for row, _ in ROWS:
             for cc in CONCURRENCY:
@@ -859,7 +863,7 @@ class Report:
         for name, column, ylabel, logscale in (
                 ("latency-p50", 2, "p50 latency (ms)", True),
                 ("latency-p95", 3, "p95 latency (ms)", True),
-                ("throughput", 4, "launches per second", False)):
+                ("throughput", 4, "launches per second", True)):
             script = [
                 "set terminal pngcairo size 1000,600 noenhanced",
                 "set output '%s'" % os.path.join(self.args.plots, name + ".png"),
