@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
     --quick) QUICK=1 ;;
     --out) OUT=$2; shift ;;
     --keep-results) KEEP=$2; shift ;;
-    -h|--help) sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -45,11 +45,12 @@ CHILD=""  # the pid of the step running now, ended by the trap
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  if [ -n "$CHILD" ] && kill -0 "$CHILD" 2>/dev/null; then
-    kill -TERM "$CHILD" 2>/dev/null || true
-    # The harness ends its launches (SIGTERM, then SIGKILL after 2 s) before it exits.
-    for _ in $(seq 50); do kill -0 "$CHILD" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$CHILD" 2>/dev/null || true
+  if [ -n "$CHILD" ] && kill -0 -- "-$CHILD" 2>/dev/null; then
+    # The step's whole process group: the harness and its launches, or cp and tar. The harness
+    # ends its launches (SIGTERM, then SIGKILL after 2 s) before it exits.
+    kill -TERM -- "-$CHILD" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 -- "-$CHILD" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$CHILD" 2>/dev/null || true
     wait "$CHILD" 2>/dev/null || true
   fi
   # cgroups of our policies (all named bench-*) that a killed stockade left behind.
@@ -71,11 +72,14 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Runs a step in the background so that a signal reaches the trap at once (bash runs traps only
-# between foreground commands).
+# Runs a step in the background, in a process group of its own (set -m), so that a signal
+# reaches the trap at once (bash runs traps only between foreground commands) and the trap can
+# end everything the step started.
 step() {
+  set -m
   "$@" &
   CHILD=$!
+  set +m
   local rc=0
   wait "$CHILD" || rc=$?
   CHILD=""
