@@ -2,8 +2,10 @@
 // `stockade run` on Linux: check, assess, plan, run (linux-sim).
 
 #include <malloc.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <variant>
@@ -22,6 +24,12 @@ namespace stockade::cli {
 namespace {
 
 constexpr int kExitSetupFailed = 125;
+
+uint64_t Now() {
+  struct timespec now {};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<uint64_t>(now.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(now.tv_nsec);
+}
 
 // Every failure before exec: the kind on stderr (and in JSON with --report json), exit 125.
 int Refuse(const RunArgs& args, const std::string& kind, const std::string& message) {
@@ -78,8 +86,11 @@ namespace {
 // Checks the policy, refuses what this host cannot enforce, and plans the sandbox. Everything
 // parsed (sources, IR, diagnostics) lives in this frame only: the supervisor that stays beside
 // the program for its whole run keeps the plan (strings and BPF), never the parsed policy.
-// Returns the plan, or the exit code of a refusal.
-std::variant<linux_sim::SandboxPlan, int> CheckAndPlan(const RunArgs& args) {
+// Returns the plan, or the exit code of a refusal. `timings` gets the check and plan steps.
+std::variant<linux_sim::SandboxPlan, int> CheckAndPlan(
+    const RunArgs& args, std::vector<std::pair<std::string, uint64_t>>& timings) {
+  // --trace-setup: the command's own steps before the sandbox's (check, then assess and plan).
+  const uint64_t started = Now();
   policy::SourceSet sources;
   policy::Diagnostics diags;
   policy::TextStyle style;
@@ -92,6 +103,8 @@ std::variant<linux_sim::SandboxPlan, int> CheckAndPlan(const RunArgs& args) {
     return Refuse(args, "policy-invalid", "'" + args.policy + "' has errors (shown above)");
   }
   const policy::Policy& policy = **checked;
+  const uint64_t checked_at = Now();
+  timings.emplace_back("check", checked_at - started);
 
   const linux_sim::HostFacts host = linux_sim::ProbeHost();
   const enforce::Assessment assessment = linux_sim::Assess(policy, host);
@@ -106,13 +119,15 @@ std::variant<linux_sim::SandboxPlan, int> CheckAndPlan(const RunArgs& args) {
   plan_options.command = args.command;
   auto plan = linux_sim::PlanSandbox(policy, sources, host, plan_options);
   if (!plan) return Refuse(args, "setup-failed", plan.error().message());
+  timings.emplace_back("plan", Now() - checked_at);
   return std::move(*plan);
 }
 
 }  // namespace
 
 int RunCommand(const RunArgs& args) {
-  std::variant<linux_sim::SandboxPlan, int> planned = CheckAndPlan(args);
+  std::vector<std::pair<std::string, uint64_t>> timings;
+  std::variant<linux_sim::SandboxPlan, int> planned = CheckAndPlan(args, timings);
   if (const int* refused = std::get_if<int>(&planned)) return *refused;
   const linux_sim::SandboxPlan* plan = std::get_if<linux_sim::SandboxPlan>(&planned);
   // Give the parser's memory back to the system before the run begins.
@@ -122,6 +137,9 @@ int RunCommand(const RunArgs& args) {
   run_options.trace_setup = args.trace_setup;
   auto result = linux_sim::RunSandbox(*plan, run_options);
   if (!result) return Refuse(args, "setup-failed", result.error().message());
+  if (args.trace_setup) {
+    result->timings.insert(result->timings.begin(), timings.begin(), timings.end());
+  }
 
   if (args.report == "json") {
     nlohmann::ordered_json report;

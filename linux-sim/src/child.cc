@@ -136,7 +136,8 @@ int LoopbackUp() noexcept {
   Trace(args.trace, Step::kRlimit, 0);
   // Before Landlock and seccomp (both need it), and so that no execve can raise privileges.
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) Fail(args, Step::kNoNewPrivs, 0, errno);
-  SimPlatform platform(args.plan, args.report_fd);
+  Trace(args.trace, Step::kNoNewPrivs, 0);
+  SimPlatform platform(args.plan, args.report_fd, args.trace);
   const launch::LaunchFailure failure = launch::Run(*args.launch, platform);
   Message message{};
   message.type = MessageType::kLaunchFailed;
@@ -206,7 +207,15 @@ void Trace(TracePage* trace, Step step, int32_t index, launch::Step launch_step)
   clock_gettime(CLOCK_MONOTONIC, &now);
   trace->entries[slot] = {
       step, launch_step, index,
-      static_cast<uint64_t>(now.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(now.tv_nsec)};
+      static_cast<uint64_t>(now.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(now.tv_nsec),
+      ReadTsc()};
+}
+
+void TraceWithoutSyscall(TracePage* trace, Step step) noexcept {
+  if (!trace) return;
+  const uint32_t slot = trace->count.fetch_add(1, std::memory_order_relaxed);
+  if (slot >= TracePage::kCapacity) return;
+  trace->entries[slot] = {step, launch::Step::kExec, 0, 0, ReadTsc()};
 }
 
 void Report(int report_fd, const Message& message, int fd_to_pass) noexcept {
@@ -276,8 +285,14 @@ void Report(int report_fd, const Message& message, int fd_to_pass) noexcept {
   if (oom >= 0 && read(oom, oom_before, sizeof(oom_before) - 1) <= 0) oom_before[0] = '\0';
   for (size_t i = 0; i < plan.fs.size(); ++i) {
     if (int error = RunFsStep(plan.fs[i])) Fail(args, Step::kFs, static_cast<int32_t>(i), error);
+    // One timing per clause (root, mounts, scratch, dev, proc...) and one for pivot_root.
+    const bool last = i + 1 == plan.fs.size();
+    if (last || plan.fs[i + 1].origin.clause != plan.fs[i].origin.clause ||
+        plan.fs[i].kind == FsStep::Kind::kPivotRoot ||
+        plan.fs[i + 1].kind == FsStep::Kind::kPivotRoot) {
+      Trace(args.trace, Step::kFs, static_cast<int32_t>(i));
+    }
   }
-  Trace(args.trace, Step::kFs, static_cast<int32_t>(plan.fs.size()));
   if (plan.clone_flags & CLONE_NEWNET) {
     if (int error = LoopbackUp()) Fail(args, Step::kLoopback, 0, error);
     Trace(args.trace, Step::kLoopback, 0);
@@ -467,6 +482,7 @@ int SimPlatform::SetIdentity(const launch::Identity& identity) noexcept {
       rgid != identity.gid || egid != identity.gid || sgid != identity.gid) {
     return EPERM;
   }
+  Trace(trace_, Step::kCapabilities, 0);
   return 0;
 }
 
@@ -633,7 +649,9 @@ int SimPlatform::InstallFilters() noexcept {
 
 int SimPlatform::Exec(int, const char* path, char* const argv[], char* const envp[]) noexcept {
   if (int error = ApplyLandlock()) return error;
+  Trace(trace_, Step::kLandlock, 0);
   if (int error = InstallFilters()) return error;
+  TraceWithoutSyscall(trace_, Step::kSeccomp);
   execve(path, argv, envp);
   return errno;
 }

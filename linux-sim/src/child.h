@@ -37,8 +37,10 @@ void Report(int report_fd, const Message& message, int fd_to_pass = -1) noexcept
 // before any process starts.
 class SimPlatform : public launch::Platform {
  public:
-  // `plan` and `report_fd` are only used in the child (G); ResolveIdentity runs in P.
-  SimPlatform(const SandboxPlan* plan, int report_fd) : plan_(plan), report_fd_(report_fd) {}
+  // `plan`, `report_fd` and `trace` are only used in the child (G); ResolveIdentity runs in P.
+  // `trace` (may be null) receives the capabilities, landlock and seccomp steps.
+  SimPlatform(const SandboxPlan* plan, int report_fd, TracePage* trace = nullptr)
+      : plan_(plan), report_fd_(report_fd), trace_(trace) {}
 
   Expected<launch::Identity> ResolveIdentity(const std::string& user,
                                              const std::string& group) override;
@@ -63,11 +65,15 @@ class SimPlatform : public launch::Platform {
 
   const SandboxPlan* plan_;
   int report_fd_;
+  TracePage* trace_;
 };
 
 // The setup timing helper shared by C and G.
 void Trace(TracePage* trace, Step step, int32_t index,
            launch::Step launch_step = launch::Step::kExec) noexcept;
+// The same without any syscall (only the time stamp counter), for after the seccomp filters:
+// clock_gettime may fall back from the vDSO to a real call, which the filters would judge.
+void TraceWithoutSyscall(TracePage* trace, Step step) noexcept;
 
 }  // namespace stockade::linux_sim::detail
 

@@ -58,6 +58,16 @@ struct Message {
   uint32_t cpu_ms;  // kProgramStatus: the CPU time the program used (wait4's rusage)
 };
 
+// The time stamp counter, read without a syscall; 0 where the CPU has none we read (then the
+// steps timed with it alone are left out of the report).
+inline uint64_t ReadTsc() {
+#if defined(__x86_64__)
+  return __builtin_ia32_rdtsc();
+#else
+  return 0;
+#endif
+}
+
 // Setup timings, written by C and G into a page shared with P (MAP_SHARED before the clone).
 struct TracePage {
   static constexpr uint32_t kCapacity = 200;
@@ -66,7 +76,8 @@ struct TracePage {
     Step step;
     launch::Step launch_step;
     int32_t index;
-    uint64_t nanoseconds;  // CLOCK_MONOTONIC when the step ended
+    uint64_t nanoseconds;  // CLOCK_MONOTONIC when the step ended; 0: only `tsc` was read
+    uint64_t tsc;          // the time stamp counter then (P converts it with its own readings)
   } entries[kCapacity];
 };
 

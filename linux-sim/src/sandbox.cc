@@ -188,6 +188,7 @@ class Supervisor {
   Supervisor(const SandboxPlan& plan, const RunOptions& options) : plan_(plan), options_(options) {}
 
   Expected<RunResult> Run() {
+    start_ns_ = Now();
     const HostFacts host = ProbeHost();
     std::error_code ec;
     std::filesystem::create_directories(plan_.staging, ec);
@@ -215,6 +216,7 @@ class Supervisor {
       if (page == MAP_FAILED) return Error::FromErrno("mmap", errno);
     }
     trace_ = page == MAP_FAILED ? nullptr : static_cast<detail::TracePage*>(page);
+    Mark("prepare");
 
     // What the run creates on the host that does not die with its namespaces goes into a run
     // record first (gc.h); runs that create nothing of the kind need none.
@@ -227,6 +229,7 @@ class Supervisor {
     STOCKADE_RETURN_IF_ERROR(cgroups_.Configure(plan_, host));
     STOCKADE_RETURN_IF_ERROR(veth_.Prepare(plan_.network));
     if (veth) STOCKADE_RETURN_IF_ERROR(record_.AddLink(plan_.network.host_interface));
+    if (!plan_.limits.cgroup.empty()) Mark("cgroups");
 
     // Forwarded signals reach P through a signalfd; C and G restore the original mask.
     sigset_t forward, original;
@@ -247,7 +250,6 @@ class Supervisor {
     args.trace = trace_;
     args.original_mask = original;
 
-    start_ns_ = Now();
     int pidfd = -1;
     struct clone_args clone {};
     clone.flags = plan_.clone_flags | CLONE_PIDFD;
@@ -266,6 +268,7 @@ class Supervisor {
     detail::Trace(trace_, Step::kClone, 0);
     init_ = UniqueFd(pidfd);
     init_pid_ = static_cast<pid_t>(pid);
+    Mark("namespaces");
     go_read.reset();
     child_report.reset();
 
@@ -275,6 +278,7 @@ class Supervisor {
       veth_.Teardown();
       return s.error();
     }
+    Mark("configure-child");
     if (write(go_write.get(), "g", 1) != 1) {
       Kill();
       Wait();
@@ -293,11 +297,12 @@ class Supervisor {
     ReadCounters(host);
     veth_.Teardown();
     RunResult result = Result();
+    if (cgroups_.Remove()) record_.Forget();
+    Mark("teardown");
     if (trace_) {
       CollectTimings(result);
       munmap(trace_, sizeof(detail::TracePage));
     }
-    if (cgroups_.Remove()) record_.Forget();
     return result;
   }
 
@@ -359,10 +364,11 @@ class Supervisor {
   }
 
   void Loop(int report, int signals) {
+    bool report_open = true;
     while (true) {
       struct pollfd fds[5];
       int n = 0;
-      fds[n++] = {report, POLLIN, 0};
+      fds[n++] = {report_open ? report : -1, POLLIN, 0};
       fds[n++] = {init_.get(), POLLIN, 0};
       const int signal_index = n;
       fds[n++] = {signals, POLLIN, 0};
@@ -375,12 +381,24 @@ class Supervisor {
         listener_index = n;
         fds[n++] = {listener_.get(), POLLIN, 0};
       }
-      // While a listener is expected but not fetched yet, poll briefly and retry the fetch.
-      const int timeout = pending_listener_ >= 0 && !listener_ ? 2 : -1;
-      const int ready = poll(fds, static_cast<nfds_t>(n), timeout);
+      // While a listener is expected but not fetched yet, retry the fetch after 50 us, doubling
+      // up to 2 ms: G installs its filters in 50 to 200 us, and a fixed 2 ms wait cost every
+      // launch with a listener 2 ms (docs/benchmarks.md).
+      struct timespec wait {};
+      const struct timespec* timeout = nullptr;
+      if (pending_listener_ >= 0 && !listener_) {
+        listener_wait_us_ = listener_wait_us_ ? std::min(2 * listener_wait_us_, 2000L) : 50L;
+        wait.tv_nsec = listener_wait_us_ * 1000L;
+        timeout = &wait;
+      }
+      const int ready = ppoll(fds, static_cast<nfds_t>(n), timeout, nullptr);
       if (ready < 0 && errno != EINTR) break;
       if (pending_listener_ >= 0 && !listener_) FetchListener();
       if (fds[0].revents & POLLIN) ReadReports(report);
+      // Hung up: C closed it on its way out. Only C's pidfd is left to wait for, and the socket
+      // would report POLLHUP at once on every poll: a busy loop of thousands of polls for as
+      // long as the kernel tears C's namespaces down (docs/benchmarks.md).
+      if (fds[0].revents & (POLLHUP | POLLERR)) report_open = false;
       if (listener_index >= 0 && (fds[listener_index].revents & (POLLIN | POLLHUP | POLLERR))) {
         if (fds[listener_index].revents & POLLIN) {
           HandleNotification();
@@ -433,6 +451,7 @@ class Supervisor {
         case MessageType::kProgramStatus:
           program_status_ = message.value;
           program_cpu_ms_ = message.cpu_ms;
+          Mark("exec-and-program");
           break;
         case MessageType::kSetupFailed:
         case MessageType::kLaunchFailed:
@@ -631,21 +650,61 @@ class Supervisor {
     return r;
   }
 
+  // P's own steps, when tracing: the time (and time stamp counter) each one ended.
+  void Mark(const char* name) {
+    if (options_.trace_setup) marks_.push_back({name, Now(), detail::ReadTsc()});
+  }
+
+  // Every step's duration, P's and the children's merged in the order they ended (C and G run
+  // concurrently after the fork). A step recorded with the time stamp counter only is placed
+  // with the counter's rate over P's first and last marks.
   void CollectTimings(RunResult& result) const {
+    std::vector<std::pair<uint64_t, std::string>> ends;
+    for (const TimeMark& m : marks_) ends.emplace_back(m.ns, m.name);
+    const TimeMark* first = marks_.empty() ? nullptr : &marks_.front();
+    const TimeMark* last = marks_.empty() ? nullptr : &marks_.back();
+    const bool calibrated = first && last->tsc > first->tsc && last->ns > first->ns;
     const uint32_t count = std::min(trace_->count.load(), detail::TracePage::kCapacity);
-    uint64_t previous = start_ns_;
     for (uint32_t i = 0; i < count; ++i) {
       const auto& e = trace_->entries[i];
-      std::string name =
-          e.step == Step::kLaunch ? launch::StepName(e.launch_step) : detail::StepName(e.step);
-      result.timings.emplace_back(name, e.nanoseconds - previous);
-      previous = e.nanoseconds;
+      uint64_t ns = e.nanoseconds;
+      if (ns == 0) {
+        if (!calibrated || e.tsc < first->tsc) continue;
+        ns = first->ns + static_cast<uint64_t>(static_cast<double>(e.tsc - first->tsc) *
+                                               static_cast<double>(last->ns - first->ns) /
+                                               static_cast<double>(last->tsc - first->tsc));
+      }
+      std::string name;
+      if (e.step == Step::kLaunch) {
+        name = launch::StepName(e.launch_step);
+      } else if (e.step == Step::kFs && e.index >= 0 &&
+                 static_cast<size_t>(e.index) < plan_.fs.size()) {
+        const FsStep& step = plan_.fs[static_cast<size_t>(e.index)];
+        name = step.kind == FsStep::Kind::kPivotRoot ? "pivot_root" : step.origin.clause;
+      } else {
+        name = detail::StepName(e.step);
+      }
+      ends.emplace_back(ns, std::move(name));
+    }
+    std::stable_sort(ends.begin(), ends.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    uint64_t previous = start_ns_;
+    for (auto& [ns, name] : ends) {
+      result.timings.emplace_back(std::move(name), ns - previous);
+      previous = ns;
     }
   }
+
+  struct TimeMark {
+    const char* name;
+    uint64_t ns;
+    uint64_t tsc;
+  };
 
   const SandboxPlan& plan_;
   const RunOptions& options_;
   RunRecord record_;  // declared first, destroyed last: it outlives what it records
+  std::vector<TimeMark> marks_;
   Cgroups cgroups_;
   detail::VethLink veth_;
   detail::TracePage* trace_ = nullptr;
@@ -654,6 +713,7 @@ class Supervisor {
   bool init_exited_ = false;
   int init_status_ = 0;
   int pending_listener_ = -1;
+  long listener_wait_us_ = 0;
   int execs_ = 0;
   uint64_t start_ns_ = 0;
   bool timed_out_ = false;

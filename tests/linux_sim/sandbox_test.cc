@@ -9,6 +9,8 @@
 #include <sys/shm.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "testing/sandbox_util.h"
 
 namespace stockade::testing {
@@ -71,6 +73,45 @@ TEST_F(SandboxTest, DefaultUserIsNobodyNotRoot) {
   ProbeRun ids = Run("", {"probe", "ids"});
   ASSERT_EQ(ids.exit_code, 0) << Describe(ids);
   EXPECT_EQ(ids.probe["value"]["uid"], 65534);
+}
+
+// --trace-setup names every setup step bench/run.sh reports (durations are not checked: they
+// are measurements, not properties), in the order they ended, and the program still runs.
+TEST_F(SandboxTest, TraceSetupNamesEveryStep) {
+  ProbeRun run = Run(std::string(R"(syscalls:
+  default: kill
+  allow: ["@default", "@basic-io", "@file-system", "@signal", "@process", mmap, munmap, mprotect,
+          brk, ioctl, prlimit64, uname]
+limits:
+  maxproc: 16
+accept_approximate:
+  - {clause: limits.maxproc, backend: linux, justification: test}
+)"),
+                     {"probe", "hostname"}, {"--trace-setup", "--report", "json"});
+  ASSERT_EQ(run.exit_code, 0) << Describe(run);
+  const nlohmann::json report = nlohmann::json::parse(run.err.substr(run.err.rfind("{\"outcome")));
+  std::vector<std::string> steps;
+  for (const auto& timing : report["timings"]) {
+    steps.push_back(timing["step"]);
+    EXPECT_GE(timing["microseconds"].get<double>(), 0.0) << timing;
+  }
+  auto position = [&](const std::string& step) {
+    return std::find(steps.begin(), steps.end(), step) - steps.begin();
+  };
+  // C records "fork" while G already runs: it is present, after pivot_root, but its place
+  // among G's steps is the scheduler's choice.
+  const std::vector<std::string> in_order = {
+      "check",      "plan",         "prepare",  "cgroups", "namespaces",       "filesystem.root",
+      "pivot_root", "capabilities", "landlock", "seccomp", "exec-and-program", "teardown"};
+  EXPECT_LT(position("pivot_root"), position("fork")) << report["timings"];
+  EXPECT_LT(position("fork"), static_cast<long>(steps.size())) << report["timings"];
+  for (size_t i = 0; i < in_order.size(); ++i) {
+    ASSERT_LT(position(in_order[i]), static_cast<long>(steps.size()))
+        << in_order[i] << " missing from " << report["timings"];
+    if (i > 0) {
+      EXPECT_LT(position(in_order[i - 1]), position(in_order[i])) << in_order[i];
+    }
+  }
 }
 
 // ---- exec --------------------------------------------------------------------------------
@@ -239,6 +280,16 @@ TEST_F(SandboxTest, ErrnoDenialFailsTheCallAndTheRestWorks) {
   EXPECT_EQ(denied.exit_code, 1);
   ProbeRun allowed = Run(kProbeSyscalls, {"probe", "syscall", "getpid"});
   EXPECT_EQ(allowed.exit_code, 0) << Describe(allowed);
+}
+
+// A syscall newer than libseccomp's table (lsm_list_modules, 461, in Linux 6.8) fails with
+// ENOSYS under a default that allows; a known one still runs.
+TEST_F(SandboxTest, NumbersNewerThanLibseccompFailWithEnosysUnderDefaultAllow) {
+  const std::string policy = "syscalls:\n  default: allow\n  justification: test\n";
+  ProbeRun newer = Run(policy, {"probe", "syscall-nr", "461", "0", "0", "0"});
+  EXPECT_EQ(newer.probe["error"], "ENOSYS") << Describe(newer);
+  ProbeRun known = Run(policy, {"probe", "syscall-nr", "39"});
+  EXPECT_EQ(known.exit_code, 0) << Describe(known);
 }
 
 TEST_F(SandboxTest, KillReportsTheSyscallAndThePolicyLine) {

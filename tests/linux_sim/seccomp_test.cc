@@ -26,7 +26,7 @@ struct Compiled {
   SeccompPlan plan;
 };
 
-std::unique_ptr<Compiled> CompileText(const std::string& text) {
+std::unique_ptr<Compiled> CompileText(const std::string& text, SeccompOptions options = {}) {
   auto c = std::make_unique<Compiled>();
   policy::Diagnostics diags;
   const policy::FileId file = c->sources.Add("/nonexistent/p.yaml", text);
@@ -38,7 +38,7 @@ std::unique_ptr<Compiled> CompileText(const std::string& text) {
     return nullptr;
   }
   c->policy = *policy;
-  Expected<SeccompPlan> plan = CompileSeccomp(BuildFilterModel(c->policy), c->sources, {});
+  Expected<SeccompPlan> plan = CompileSeccomp(BuildFilterModel(c->policy), c->sources, options);
   if (!plan) {
     ADD_FAILURE() << plan.error().message();
     return nullptr;
@@ -47,14 +47,20 @@ std::unique_ptr<Compiled> CompileText(const std::string& text) {
   return c;
 }
 
-std::unique_ptr<Compiled> CompileFile(const std::filesystem::path& path) {
-  return CompileText(testing::ReadFile(path));
+std::unique_ptr<Compiled> CompileFile(const std::filesystem::path& path,
+                                      SeccompOptions options = {}) {
+  return CompileText(testing::ReadFile(path), options);
 }
 
-uint32_t Kernel(const SeccompPlan& plan, uint32_t arch, int nr, const uint64_t args[6]) {
+uint32_t Kernel(const SeccompPlan& plan, uint32_t arch, int nr, const uint64_t args[6],
+                size_t* executed = nullptr) {
   std::vector<uint32_t> results;
-  for (const auto& program : plan.programs)
-    results.push_back(EvaluateBpf(program, arch, nr, 0, args));
+  if (executed) *executed = 0;
+  for (const auto& program : plan.programs) {
+    size_t steps = 0;
+    results.push_back(EvaluateBpf(program, arch, nr, 0, args, &steps));
+    if (executed) *executed += steps;
+  }
   return CombineActions(results);
 }
 
@@ -239,12 +245,85 @@ TEST(SeccompArchTest, ForeignArchitecturesAndX32AreKilled) {
   EXPECT_EQ(Kernel(c->plan, AUDIT_ARCH_X86_64, 456, args), SECCOMP_RET_ALLOW);
 }
 
+// The guard program alone (no deny rule at all) still kills other ABIs, and fails exactly the
+// numbers between libseccomp's table and 1023 with ENOSYS.
+TEST(SeccompArchTest, GuardAloneKillsOtherAbisAndFailsNewNumbers) {
+  auto c = CompileText(R"(version: 1
+name: t
+syscalls:
+  default: allow
+  justification: test
+ipc: {sysvshm: inherit, sysvmsg: inherit, sysvsem: inherit}
+jail:
+  children.max: {value: 1, justification: test}
+  allow.socket_af: {value: true, justification: test}
+)");
+  ASSERT_NE(c, nullptr);
+  ASSERT_EQ(c->plan.programs.size(), 1u);
+  uint64_t args[6] = {};
+  EXPECT_EQ(Kernel(c->plan, AUDIT_ARCH_I386, 3, args), SECCOMP_RET_KILL_PROCESS);
+  EXPECT_EQ(Kernel(c->plan, AUDIT_ARCH_X86_64, 0x40000000, args), SECCOMP_RET_KILL_PROCESS);
+  EXPECT_EQ(Kernel(c->plan, AUDIT_ARCH_X86_64, 0x40000000 | 1100, args), SECCOMP_RET_KILL_PROCESS);
+  EXPECT_EQ(Kernel(c->plan, AUDIT_ARCH_X86_64, 456, args), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(Kernel(c->plan, AUDIT_ARCH_X86_64, 457, args), SECCOMP_RET_ERRNO | ENOSYS);
+  EXPECT_EQ(Kernel(c->plan, AUDIT_ARCH_X86_64, 1023, args), SECCOMP_RET_ERRNO | ENOSYS);
+  EXPECT_EQ(Kernel(c->plan, AUDIT_ARCH_X86_64, 1024, args), SECCOMP_RET_ALLOW);
+  Differential(*c);
+}
+
 TEST(SeccompArchTest, UnknownNumbersTakeTheDefaultDeny) {
   auto c =
       CompileText("version: 1\nname: t\nsyscalls:\n  default: {errno: EACCES}\n  allow: [read]\n");
   ASSERT_NE(c, nullptr);
   uint64_t args[6] = {};
   EXPECT_EQ(Kernel(c->plan, AUDIT_ARCH_X86_64, 470, args), SECCOMP_RET_ERRNO | EACCES);
+}
+
+// libseccomp's linear layout (kept for bench/) decides exactly as the binary tree does (one
+// example, to keep the test short).
+TEST(SeccompLayoutTest, LinearLayoutDecidesTheSame) {
+  SeccompOptions linear;
+  linear.binary_tree = false;
+  for (const char* name : {"python-runner.yaml"}) {
+    SCOPED_TRACE(name);
+    auto c = CompileFile(testing::SourceDir() / "examples" / name, linear);
+    ASSERT_NE(c, nullptr);
+    Differential(*c, 0);
+  }
+}
+
+// The instructions a conditional call runs hardly grow from 10 to 300 rules in the tree layout
+// (a level of the tree per doubling), while the linear layout walks every earlier syscall.
+TEST(SeccompLayoutTest, TreeCostDoesNotGrowWithTheRuleCount) {
+  auto policy = [](int rules) {
+    std::string text = "version: 1\nname: t\nsyscalls:\n  default: kill\n  linux:\n    allow:\n";
+    text += "      - {name: futex_wake, when: \"arg0 == 0\"}\n";
+    int count = 1;
+    for (const policy::SyscallInfo& info : policy::Syscalls(policy::Target::kLinux)) {
+      if (count == rules) break;
+      if (info.name == "futex_wake" || policy::FindDangerousSyscall(info.name)) continue;
+      text += "      - {name: " + std::string(info.name) + ", when: \"arg1 == 7\"}\n";
+      ++count;
+    }
+    return text;
+  };
+  SeccompOptions linear;
+  linear.binary_tree = false;
+  auto small = CompileText(policy(10));
+  auto large = CompileText(policy(300));
+  auto large_linear = CompileText(policy(300), linear);
+  ASSERT_TRUE(small && large && large_linear);
+  const int futex_wake = policy::FindSyscall(policy::Target::kLinux, "futex_wake")->number;
+  uint64_t args[6] = {};
+  size_t small_steps = 0, large_steps = 0, linear_steps = 0;
+  EXPECT_EQ(Kernel(small->plan, AUDIT_ARCH_X86_64, futex_wake, args, &small_steps),
+            SECCOMP_RET_ALLOW);
+  EXPECT_EQ(Kernel(large->plan, AUDIT_ARCH_X86_64, futex_wake, args, &large_steps),
+            SECCOMP_RET_ALLOW);
+  EXPECT_EQ(Kernel(large_linear->plan, AUDIT_ARCH_X86_64, futex_wake, args, &linear_steps),
+            SECCOMP_RET_ALLOW);
+  EXPECT_LE(large_steps, small_steps + 10) << small_steps << " -> " << large_steps;
+  EXPECT_GT(linear_steps, 4 * large_steps) << linear_steps << " vs " << large_steps;
 }
 
 }  // namespace

@@ -670,6 +670,12 @@ int Run(const std::vector<std::string>& a) {
     const long rc = syscall(it->second, args[0], args[1], args[2], args[3], args[4], args[5]);
     return Check(action + " " + a[1], rc, std::to_string(rc));
   }
+  if (action == "syscall-nr") {  // NUMBER ARGS...: numbers newer than the name tables
+    long args[6] = {};
+    for (size_t i = 0; i < 6 && i + 2 < a.size(); ++i) args[i] = Number(a[i + 2].c_str());
+    const long rc = syscall(Number(arg(1)), args[0], args[1], args[2], args[3], args[4], args[5]);
+    return Check(action + " " + a[1], rc, std::to_string(rc));
+  }
   if (action == "socket") {
     const int fd = socket(Family(arg(1)), Type(a.size() > 2 ? a[2] : "SOCK_STREAM"), 0);
     if (fd >= 0) close(fd);

@@ -26,6 +26,10 @@ struct SeccompOptions {
   // 'kill' becomes a user notification that the supervisor answers by killing the sandbox, so
   // it can report the syscall; without a supervisor it is SECCOMP_RET_KILL_PROCESS.
   bool notify_kills = true;
+  // libseccomp's binary tree of syscall numbers (SCMP_FLTATR_CTL_OPTIMIZE=2): a call's cost grows
+  // with the logarithm of the rule count. false: libseccomp's default linear layout, kept only so
+  // that bench/ can show the difference.
+  bool binary_tree = true;
 };
 
 // The decision model for `policy` on Linux: the policy's rules and linux-sim's own, normalised.
@@ -46,8 +50,9 @@ const FilterRule* DecidingRule(const FilterModel& model, int number, const uint6
 // Compiles the model with libseccomp into two stacked programs whose rules, per syscall, all
 // share one action (libseccomp defines no semantics for mixed actions on one syscall, and in
 // 2.5.4 an unconditional allow silently swallows a conditional deny). In installation order:
-//   1. the deny filter: default ALLOW; each unsupervised deny rule with its action; ENOSYS for
-//      numbers above libseccomp's table when the default allows;
+//   0. when the default allows: a guard of ten instructions (not libseccomp's) that fails
+//      numbers above libseccomp's table with ENOSYS and kills other architectures and x32;
+//   1. the deny filter: default ALLOW; each unsupervised deny rule with its action;
 //   2. the allow filter: the default action; ALLOW for every allow rule and for every deny rule
 //      (so that its default never hides a deny); SECCOMP_RET_USER_NOTIF for supervised
 //      syscalls; it carries the notification listener. Whenever there is a listener, execve and
@@ -66,9 +71,11 @@ uint32_t CombineActions(const std::vector<uint32_t>& results_oldest_first);
 // Evaluates a classic BPF seccomp program on one seccomp_data in user space, as the kernel
 // does (tests use it to prove what this kernel cannot show live, such as x32 calls). Returns
 // the SECCOMP_RET_* value; an invalid program or an out-of-bounds load yields
-// SECCOMP_RET_KILL_PROCESS, as the kernel's checker would have refused it.
+// SECCOMP_RET_KILL_PROCESS, as the kernel's checker would have refused it. When `executed` is
+// not null it receives the number of instructions run (the cost the kernel pays for the call).
 uint32_t EvaluateBpf(const std::vector<sock_filter>& program, uint32_t arch, int number,
-                     uint64_t instruction_pointer, const uint64_t args[6]);
+                     uint64_t instruction_pointer, const uint64_t args[6],
+                     size_t* executed = nullptr);
 
 // "file:line:col" of a span, or "(linux-sim)" for rules without one.
 std::string Where(const policy::SourceSet& sources, const Origin& origin);
