@@ -69,9 +69,15 @@ void PlanNetwork(const policy::Policy& policy, const CompileOptions& options, co
   std::vector<std::string> notes;
   rules.push_back("pass out on " + host + " all keep state");
   if (!v6.empty()) {
-    // IPv6 neighbour discovery: without it the jail cannot reach its gateway at all.
-    rules.push_back("pass in quick on " + host +
-                    " inet6 proto ipv6-icmp all icmp6-type { neighbrsol, neighbradv } keep state");
+    // IPv6 neighbour discovery: without it the jail cannot reach its gateway at all. Only to
+    // where neighbours are (link-local and link-local multicast, and the jail's own prefixes),
+    // as linux-sim allows it: elsewhere an ICMPv6 packet is not neighbour discovery.
+    std::vector<std::string> neighbours = {"fe80::/10", "ff02::/16"};
+    for (const policy::Cidr& a : net.addresses) {
+      if (a.ipv6) neighbours.push_back(a.text);
+    }
+    rules.push_back("pass in quick on " + host + " inet6 proto ipv6-icmp from any to " +
+                    from(neighbours) + " icmp6-type { neighbrsol, neighbradv } keep state");
   }
   for (const policy::EgressRule& rule : net.egress) {
     const std::vector<std::string>& sources = rule.to.ipv6 ? v6 : v4;
@@ -85,7 +91,10 @@ void PlanNetwork(const policy::Policy& policy, const CompileOptions& options, co
                     proto + " from " + from(sources) + " to " + rule.to.text + " port " +
                     Ports(rule) + " keep state");
   }
-  rules.push_back("block drop in quick on " + host + " all");
+  // 'return', not 'drop': a refused TCP connection gets a reset and anything else an ICMP
+  // unreachable, so the program fails at once (ECONNREFUSED), as under linux-sim, instead of
+  // waiting for its own timeout.
+  rules.push_back("block return in quick on " + host + " all");
 
   artifacts.pf_rules = "# pf anchor " + artifacts.pf_anchor + ": what jail " + layout.name +
                        " may start. jail.conf loads it in exec.prepare\n# (pfctl -a " +

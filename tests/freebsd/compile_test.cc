@@ -485,7 +485,7 @@ TEST(CompileTest, NetworkModes) {
       << vnet.pf_rules;
   EXPECT_NE(vnet.pf_rules.find("inet6 proto udp from fd00::2 to ::/0 port 53 keep state"),
             std::string::npos);
-  EXPECT_NE(vnet.pf_rules.find("block drop in quick on " + vnet.epair_host + " all\n"),
+  EXPECT_NE(vnet.pf_rules.find("block return in quick on " + vnet.epair_host + " all\n"),
             std::string::npos);
   const JailSetting* start = Setting(vnet, "exec.start");
   ASSERT_TRUE(start);

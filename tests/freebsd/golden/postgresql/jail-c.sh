@@ -33,7 +33,7 @@ exec /usr/sbin/jail \
   'exec.prepare=if ! { test "$(/sbin/sysctl -n kern.features.vimage 2>/dev/null)" = 1; }; then echo '\''stockade: network: vnet needs a kernel with VIMAGE'\'' >&2; exit 1; fi' \
   'exec.prepare=if ! { /sbin/pfctl -s info 2>/dev/null | /usr/bin/grep -q '\''^Status: Enabled'\''; }; then echo '\''stockade: pf is not enabled (pfctl -e): the egress rules would not apply'\'' >&2; exit 1; fi' \
   'exec.prepare=if ! { /sbin/pfctl -s rules 2>/dev/null | /usr/bin/grep -Fq '\''anchor "stockade/*"'\''; }; then echo '\''stockade: pf.conf has no '\''\'\'''\''anchor "stockade/*"'\''\'\'''\'': the egress rules would not apply'\'' >&2; exit 1; fi' \
-  'exec.prepare=printf '\''%s\n'\'' '\''pass out on stk950213beb5a all keep state'\'' '\''block drop in quick on stk950213beb5a all'\'' | /sbin/pfctl -a stockade/db-postgres -f -' \
+  'exec.prepare=printf '\''%s\n'\'' '\''pass out on stk950213beb5a all keep state'\'' '\''block return in quick on stk950213beb5a all'\'' | /sbin/pfctl -a stockade/db-postgres -f -' \
   'exec.prepare=epair=$(/sbin/ifconfig epair create) && /sbin/ifconfig "$epair" name stk950213beb5a >/dev/null && /sbin/ifconfig "${epair%a}b" name stk950213beb5b >/dev/null' \
   'exec.prepare=/sbin/ifconfig stk950213beb5a description '\''stockade db-postgres'\'' up && /sbin/ifconfig stk950213beb5a inet 10.77.3.1/24 alias' \
   'exec.prestart=if ! { test -x /var/run/stockade/db-postgres/root/sbin/ifconfig && test -x /var/run/stockade/db-postgres/root/sbin/route; }; then echo '\''stockade: network: vnet configures the jail'\''\'\'''\''s addresses with /sbin/ifconfig and /sbin/route inside the jail, and the root has none'\'' >&2; exit 1; fi' \
