@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -135,6 +136,14 @@ TEST_F(ProcessTest, TheCallersTerminalIsOutOfReach) {
   ASSERT_EQ(grantpt(master), 0);
   ASSERT_EQ(unlockpt(master), 0);
   const std::string slave = ptsname(master);
+  // The test's own handle on the terminal, in raw mode: injected input is then readable at once
+  // (canonical mode would hold it until a newline) and is not echoed.
+  const int input = open(slave.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  ASSERT_GE(input, 0);
+  struct termios mode {};
+  ASSERT_EQ(tcgetattr(input, &mode), 0);
+  cfmakeraw(&mode);
+  ASSERT_EQ(tcsetattr(input, TCSANOW, &mode), 0);
   const std::string out = (dir_.path() / "out").string();
   auto run_on_the_terminal = [&](std::vector<std::string> argv) {
     const pid_t pid = fork();
@@ -158,10 +167,10 @@ TEST_F(ProcessTest, TheCallersTerminalIsOutOfReach) {
   if (legacy == 1) {
     EXPECT_EQ(ExitCode(run_on_the_terminal({ProbePath(), "tiocsti", "0"})), 0) << ReadFile(out);
     int injected = -1;
-    ioctl(master, FIONREAD, &injected);
+    ioctl(input, FIONREAD, &injected);
     EXPECT_EQ(injected, 1);
     char drain[8];
-    EXPECT_EQ(read(master, drain, sizeof(drain)), 1);
+    EXPECT_EQ(read(input, drain, sizeof(drain)), 1);
   }
   const std::string policy = Policy();
   EXPECT_EQ(ExitCode(run_on_the_terminal(
@@ -170,8 +179,9 @@ TEST_F(ProcessTest, TheCallersTerminalIsOutOfReach) {
   EXPECT_NE(ReadFile(out).find("\"error\":\"EPERM\""), std::string::npos) << ReadFile(out);
   // Nothing was injected: the terminal has no input to read.
   int pending = -1;
-  ioctl(master, FIONREAD, &pending);
+  ioctl(input, FIONREAD, &pending);
   EXPECT_EQ(pending, 0);
+  close(input);
   close(master);
 }
 
