@@ -82,21 +82,6 @@ std::set<pid_t>& OurSupervisors() {
   return pids;
 }
 
-// /proc/PID/cmdline with spaces for NULs; empty when the process is gone (it may vanish while
-// it is read: plain read(2), since an ifstream throws on ESRCH).
-std::string CommandLine(const char* pid) {
-  std::string text;
-  const int fd = open((std::string("/proc/") + pid + "/cmdline").c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return text;
-  char buffer[4096];
-  ssize_t got;
-  while ((got = read(fd, buffer, sizeof(buffer))) > 0)
-    text.append(buffer, static_cast<size_t>(got));
-  close(fd);
-  std::replace(text.begin(), text.end(), '\0', ' ');
-  return text;
-}
-
 HostState Snapshot(const std::string& marker, const std::string& name) {
   HostState state;
   if (DIR* net = opendir("/sys/class/net")) {
@@ -111,7 +96,7 @@ HostState Snapshot(const std::string& marker, const std::string& name) {
   if (DIR* proc = opendir("/proc")) {
     while (struct dirent* entry = readdir(proc)) {
       if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
-      std::string cmdline = CommandLine(entry->d_name);
+      const std::string cmdline = CommandLineOf(entry->d_name);
       if (cmdline.find(marker) != std::string::npos) {
         state.processes.insert(std::string(entry->d_name) + " " + cmdline);
       }
@@ -206,22 +191,12 @@ class LeakTest : public ::testing::Test {
 
 TEST_F(LeakTest, TwoHundredLaunchesLeaveNothing) {
   constexpr int kLaunches = 200, kConcurrency = 4;
-  std::vector<std::string> argv = Argv("0");
-  std::vector<char*> raw;
-  for (std::string& a : argv) raw.push_back(a.data());
-  raw.push_back(nullptr);
+  const std::vector<std::string> argv = Argv("0");
   int failures = 0, started = 0, running = 0;
   while (started < kLaunches || running > 0) {
     while (running < kConcurrency && started < kLaunches) {
-      const pid_t pid = fork();
+      const pid_t pid = StartQuietly(argv);
       ASSERT_GE(pid, 0);
-      if (pid == 0) {
-        const int null = open("/dev/null", O_RDWR);
-        dup2(null, 0);
-        dup2(null, 1);
-        execv(raw[0], raw.data());
-        _exit(127);
-      }
       OurSupervisors().insert(pid);
       ++started;
       ++running;
@@ -507,16 +482,9 @@ TEST_F(GcTest, LiveRunsAreLeftAlone) {
                     ", target: /probe}]\nlimits: {maxproc: 10}\naccept_approximate:\n"
                     "  - {clause: limits.maxproc, backend: linux, justification: t}\n")
           .string();
-  const pid_t run = fork();
+  const pid_t run =
+      StartQuietly({StockadePath(), "run", policy, "--", "/probe/probe", "sleep", "3"});
   ASSERT_GE(run, 0);
-  if (run == 0) {
-    const int null = open("/dev/null", O_RDWR);
-    dup2(null, 1);
-    dup2(null, 2);
-    execl(StockadePath().c_str(), "stockade", "run", policy.c_str(), "--", "/probe/probe", "sleep",
-          "3", nullptr);
-    _exit(127);
-  }
   // Wait for its record and cgroup to appear.
   std::set<std::string> cgroups;
   for (int i = 0; i < 200 && cgroups.empty(); ++i) {

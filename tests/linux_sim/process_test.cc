@@ -30,17 +30,7 @@ bool Running(const std::string& marker) {
   bool found = false;
   while (struct dirent* entry = readdir(proc)) {
     if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
-    std::string cmdline;
-    const int fd = open((std::string("/proc/") + entry->d_name + "/cmdline").c_str(), O_RDONLY);
-    if (fd < 0) continue;
-    char buffer[4096];
-    ssize_t got;
-    // read(2), not an ifstream: the process may be gone by now (ESRCH), which an ifstream throws.
-    while ((got = read(fd, buffer, sizeof(buffer))) > 0) {
-      cmdline.append(buffer, static_cast<size_t>(got));
-    }
-    close(fd);
-    for (char& c : cmdline) c = c ? c : ' ';
+    const std::string cmdline = CommandLineOf(entry->d_name);
     // stockade's own command line carries the marker too; only the program's counts.
     if (cmdline.find(marker) != std::string::npos && cmdline.rfind("/probe/probe", 0) == 0) {
       found = true;
@@ -77,23 +67,11 @@ class ProcessTest : public ::testing::Test {
         .string();
   }
 
-  // Starts `stockade run POLICY -- ARGS` with stdout and stderr on /dev/null.
+  // Starts `stockade run POLICY -- ARGS` with its standard streams on /dev/null.
   pid_t Start(const std::vector<std::string>& args) const {
     std::vector<std::string> argv = {StockadePath(), "run", Policy(), "--"};
     argv.insert(argv.end(), args.begin(), args.end());
-    const pid_t pid = fork();
-    if (pid == 0) {
-      const int null = open("/dev/null", O_RDWR);
-      dup2(null, 0);
-      dup2(null, 1);
-      dup2(null, 2);
-      std::vector<char*> raw;
-      for (std::string& a : argv) raw.push_back(a.data());
-      raw.push_back(nullptr);
-      execv(raw[0], raw.data());
-      _exit(127);
-    }
-    return pid;
+    return StartQuietly(argv);
   }
 
   static int ExitCode(pid_t pid) {

@@ -135,4 +135,35 @@ ProgramResult RunProgram(const std::vector<std::string>& argv, const std::filesy
   return result;
 }
 
+pid_t StartQuietly(const std::vector<std::string>& argv) {
+  std::vector<char*> raw;
+  for (const std::string& a : argv) raw.push_back(const_cast<char*>(a.c_str()));
+  raw.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int null = open("/dev/null", O_RDWR);
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(null, 2);
+    execv(raw[0], raw.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+std::string CommandLineOf(const std::string& pid) {
+  // read(2), not an ifstream: a process that vanishes while it is read (ESRCH) makes an
+  // ifstream throw.
+  std::string text;
+  const int fd = open(("/proc/" + pid + "/cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buffer[4096];
+  ssize_t got;
+  while ((got = read(fd, buffer, sizeof(buffer))) > 0)
+    text.append(buffer, static_cast<size_t>(got));
+  close(fd);
+  for (char& c : text) c = c ? c : ' ';
+  return text;
+}
+
 }  // namespace stockade::testing

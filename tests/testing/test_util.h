@@ -4,6 +4,8 @@
 #ifndef STOCKADE_TESTS_TESTING_TEST_UTIL_H_
 #define STOCKADE_TESTS_TESTING_TEST_UTIL_H_
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -58,6 +60,14 @@ struct ProgramResult {
 // writes a lot to both streams cannot deadlock against the test. Throws std::runtime_error if
 // the program cannot be started.
 ProgramResult RunProgram(const std::vector<std::string>& argv, const std::filesystem::path& cwd);
+
+// Starts argv[0] (a path) with stdin, stdout and stderr on /dev/null and returns its pid without
+// waiting; -1 when fork fails. The caller reaps it.
+pid_t StartQuietly(const std::vector<std::string>& argv);
+
+// The command line of process `pid` (a /proc entry name), its arguments joined by spaces; empty
+// when the process is gone, which may happen while it is read.
+std::string CommandLineOf(const std::string& pid);
 
 }  // namespace stockade::testing
 
