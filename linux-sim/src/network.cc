@@ -441,13 +441,34 @@ Status VethLink::ConfigureSandboxEnd() {
 void VethLink::Teardown() noexcept {
   sandbox_route_.reset();
   sandbox_filter_.reset();
-  if (!host_ || host_index_ <= 0) return;
-  Batch remove;
-  remove.Begin(RTM_DELLINK, 0, LinkHeader(host_index_, 0, 0));
-  // ENODEV: the kernel already removed the pair with the sandbox's namespace. Any other failure
-  // leaves a link named stk* behind, which the namespace's end takes with it or gc removes.
-  (void)host_->Transact(remove, "deleting the veth pair");
-  host_index_ = 0;
+  if (!host_ || host_index_ <= 0 || torn_down_) return;
+  torn_down_ = true;
+  // Deleting the pair (RTM_DELLINK) waits for RCU grace periods under the rtnl lock: 10 to
+  // 30 ms measured here, more than the rest of a launch, and it stalls every other launch's
+  // netlink requests meanwhile. The kernel deletes the pair anyway when the sandbox's network
+  // namespace goes, which it does now that its last process is gone and the sockets above are
+  // closed (cleanup_net, batched for many namespaces). What must not outlive the run for even
+  // that moment is the host end's address and its prefix route, which the next run of the same
+  // policy would collide with: they go now, which is cheap.
+  if (plan_ && plan_->gateway) {
+    Batch remove;
+    struct ifaddrmsg header {};
+    const policy::Cidr& gateway = *plan_->gateway;
+    header.ifa_family = static_cast<uint8_t>(gateway.ipv6 ? AF_INET6 : AF_INET);
+    header.ifa_prefixlen = gateway.prefix;
+    header.ifa_index = static_cast<uint32_t>(host_index_);
+    remove.Begin(RTM_DELADDR, 0, header);
+    remove.Describe("address " + gateway.text + " on " + plan_->host_interface);
+    remove.Put(IFA_LOCAL, gateway.address.data(), gateway.ipv6 ? 16 : 4);
+    // ENODEV/EADDRNOTAVAIL: the kernel already removed the pair with the namespace.
+    (void)host_->Transact(remove, "removing the host end's address");
+  }
+}
+
+bool VethLink::HostEndGone() const noexcept {
+  if (host_index_ <= 0) return true;
+  char name[IF_NAMESIZE];
+  return if_indextoname(static_cast<unsigned>(host_index_), name) == nullptr;
 }
 
 }  // namespace stockade::linux_sim::detail

@@ -87,8 +87,12 @@ class VethLink {
   // After the clone, before the go signal: steps 1 to 5. On failure the caller kills the child;
   // Teardown (or the destructor) removes whatever was created.
   Status Setup(pid_t init_pid, int init_pidfd, TracePage* trace);
-  // Deletes the host end if it was created. Safe to call more than once.
+  // After the sandbox is gone: removes the host end's address (and so its route) at once; the
+  // pair itself goes with the sandbox's network namespace, a moment later. Safe to call more
+  // than once.
   void Teardown() noexcept;
+  // Whether the host end no longer exists (nothing was created, or the kernel removed it).
+  bool HostEndGone() const noexcept;
 
  private:
   Status EnterSandbox(int init_pidfd);
@@ -102,6 +106,7 @@ class VethLink {
   UniqueFd host_namespace_;  // to return to after opening the sandbox's sockets
   int host_index_ = 0;       // the host end, once created
   int sandbox_index_ = 0;    // the sandbox end, in the sandbox's namespace
+  bool torn_down_ = false;
 };
 
 }  // namespace stockade::linux_sim::detail

@@ -297,7 +297,9 @@ class Supervisor {
     ReadCounters(host);
     veth_.Teardown();
     RunResult result = Result();
-    if (cgroups_.Remove()) record_.Forget();
+    // A veth's pair is still being removed by the kernel when the run ends (network.h): its
+    // record stays for the next sweep, which finds the link gone and drops it.
+    if (cgroups_.Remove() && veth_.HostEndGone()) record_.Forget();
     Mark("teardown");
     if (trace_) {
       CollectTimings(result);
