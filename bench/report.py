@@ -64,6 +64,8 @@ FASTER = {
                        "migration at all, and the cgroup mount option favordynmods keeps the "
                        "lock in its slow-reader mode (both host choices, not stockade's)",
     "wait-for-parent": "the hand-off from P to C (a pipe byte); it is scheduling latency",
+    "wait-for-configure": "C, its filesystem view built, waiting for P to finish the cgroup "
+                          "migration and the network (done meanwhile); what remains of them",
     "pivot_root": "umount2(MNT_DETACH) of the old root: detaching the copy of the host's mount "
                   "tree ends in synchronize_rcu_expedited() (seen in the scheduler trace); "
                   "fewer host mounts make it cheaper, and a mount namespace cloned from a "

@@ -167,6 +167,8 @@ const char* StepName(Step step) {
       return "network-egress-rules";
     case Step::kWaitForParent:
       return "wait-for-parent";
+    case Step::kWaitForConfigure:
+      return "wait-for-configure";
     case Step::kHostname:
       return "hostname";
     case Step::kFs:
@@ -250,7 +252,6 @@ void Report(int report_fd, const Message& message, int fd_to_pass) noexcept {
     got = read(args.go_fd, &go, 1);
   } while (got < 0 && errno == EINTR);
   if (got != 1 || go != 'g') _exit(launch::kExitSetupFailed);
-  close(args.go_fd);
   Trace(args.trace, Step::kWaitForParent, 0);
 
   if (!plan.hostname.empty() && (plan.clone_flags & CLONE_NEWUTS)) {
@@ -297,6 +298,16 @@ void Report(int report_fd, const Message& message, int fd_to_pass) noexcept {
     if (int error = LoopbackUp()) Fail(args, Step::kLoopback, 0, error);
     Trace(args.trace, Step::kLoopback, 0);
   }
+
+  // The second byte: P has put this init into the sandbox's cgroups and set up its network
+  // (the veth, the egress rules), work it did while we built the filesystem view. The program
+  // is forked only now, into the cgroups, behind the rules.
+  do {
+    got = read(args.go_fd, &go, 1);
+  } while (got < 0 && errno == EINTR);
+  if (got != 1 || go != 'c') _exit(launch::kExitSetupFailed);
+  close(args.go_fd);
+  Trace(args.trace, Step::kWaitForConfigure, 0);
 
   if (oom >= 0) (void)!pwrite(oom, "1000", 4, 0);
   const pid_t program = fork();

@@ -23,6 +23,7 @@ enum class Step : uint16_t {
   kSandboxEnd,
   kEgressRules,
   kWaitForParent,
+  kWaitForConfigure,  // the second byte: cgroups and network are in place
   kHostname,
   kFs,
   kLoopback,

@@ -272,6 +272,16 @@ class Supervisor {
     go_read.reset();
     child_report.reset();
 
+    if (Status s = MapIds(); !s) {
+      Kill();
+      Wait();
+      return s.error();
+    }
+    if (write(go_write.get(), "g", 1) != 1) {
+      Kill();
+      Wait();
+      return Error::FromErrno("starting the sandbox", errno);
+    }
     if (Status s = ConfigureChild(); !s) {
       Kill();
       Wait();
@@ -279,9 +289,10 @@ class Supervisor {
       return s.error();
     }
     Mark("configure-child");
-    if (write(go_write.get(), "g", 1) != 1) {
+    if (write(go_write.get(), "c", 1) != 1) {
       Kill();
       Wait();
+      veth_.Teardown();
       return Error::FromErrno("starting the sandbox", errno);
     }
     go_write.reset();
@@ -309,7 +320,8 @@ class Supervisor {
   }
 
  private:
-  Status ConfigureChild() {
+  // Before the first go byte: C needs its ids mapped before it can mount anything.
+  Status MapIds() {
     if (plan_.userns.enabled) {
       const std::string proc = "/proc/" + std::to_string(init_pid_);
       STOCKADE_RETURN_IF_ERROR(WriteText(proc + "/setgroups", "deny"));
@@ -320,6 +332,12 @@ class Supervisor {
           WriteText(proc + "/gid_map", std::to_string(plan_.userns.inside_gid) + " " +
                                            std::to_string(plan_.userns.outside_gid) + " 1"));
     }
+    return {};
+  }
+
+  // While C builds its filesystem view: the cgroups (a v1 migration waits for an RCU grace
+  // period, about 4 ms here) and the network. C forks the program only after the second byte.
+  Status ConfigureChild() {
     STOCKADE_RETURN_IF_ERROR(cgroups_.Attach(init_pid_));
     return veth_.Setup(init_pid_, init_.get(), trace_);
   }
