@@ -545,6 +545,16 @@ class Supervisor {
   void ForwardSignal(int signals) {
     struct signalfd_siginfo info {};
     while (read(signals, &info, sizeof(info)) == sizeof(info)) {
+      const int sig = static_cast<int>(info.ssi_signo);
+      // The first request to stop goes to the program, which may clean up or ignore it; a
+      // second one stops the sandbox, whatever the program does.
+      const bool stop = sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
+      if (stop && ++stop_requests_ >= 2) {
+        stopped_by_ = sig;
+        if (program_) syscall(SYS_pidfd_send_signal, program_.get(), SIGKILL, nullptr, 0);
+        Kill();
+        continue;
+      }
       if (program_) {
         syscall(SYS_pidfd_send_signal, program_.get(), static_cast<int>(info.ssi_signo), nullptr,
                 0);
@@ -619,6 +629,14 @@ class Supervisor {
       r.kind = "killed-by-policy";
       r.exit_code = 128 + SIGSYS;
       r.message = killed_;
+      return r;
+    }
+    if (stopped_by_) {
+      r.outcome = RunResult::Outcome::kSignaled;
+      r.kind = "stopped";
+      r.exit_code = 128 + stopped_by_;
+      r.message = std::string("stopped by a second SIG") + sigabbrev_np(stopped_by_) +
+                  ": the sandbox was killed";
       return r;
     }
     if (timed_out_) {
@@ -737,6 +755,8 @@ class Supervisor {
   int execs_ = 0;
   uint64_t start_ns_ = 0;
   bool timed_out_ = false;
+  int stop_requests_ = 0;  // SIGINT, SIGTERM, SIGHUP and SIGQUIT received
+  int stopped_by_ = 0;     // the signal that stopped the sandbox, after a first was forwarded
   std::string killed_;
   std::optional<Message> failure_;
   std::optional<int> program_status_;

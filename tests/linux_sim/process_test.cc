@@ -97,6 +97,20 @@ TEST_F(ProcessTest, SignalsAreForwardedToTheProgram) {
   }
 }
 
+TEST_F(ProcessTest, ASecondStopRequestStopsTheSandbox) {
+  // The program ignores SIGTERM (and its child inherits that): the first SIGTERM is forwarded
+  // and changes nothing; the second stops the whole sandbox.
+  const pid_t stockade =
+      Start({"/bin/sh", "-c", "trap '' TERM; /probe/probe sleep 30 " + marker_ + "; exit 0"});
+  ASSERT_TRUE(WaitFor(marker_, true)) << "the program never started";
+  kill(stockade, SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(Running(marker_)) << "the first SIGTERM is the program's to handle";
+  kill(stockade, SIGTERM);
+  EXPECT_EQ(ExitCode(stockade), 128 + SIGTERM);
+  EXPECT_TRUE(WaitFor(marker_, false)) << "the sandbox outlived the second SIGTERM";
+}
+
 TEST_F(ProcessTest, OrphansDieWithTheProgram) {
   const pid_t stockade =
       Start({"/bin/sh", "-c", "/probe/probe sleep 30 " + marker_ + " & sleep 0.2; exit 3"});
