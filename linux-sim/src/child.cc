@@ -119,7 +119,26 @@ int LoopbackUp() noexcept {
   return error;
 }
 
-[[noreturn]] void RunProgram(const ChildArgs& args) noexcept {
+// The report socket is inherited on whatever number P's socketpair got (often 4). A preopen may
+// take that number, and the launcher's Duplicate() would then silently replace the socket, so
+// that the failure and listener reports went into the preopened file. It moves above every
+// number the manifest places before anything else runs.
+int MoveReportSocket(const ChildArgs& args) noexcept {
+  int above = 3;
+  for (int fd : args.plan->manifest.keep) above = fd >= above ? fd + 1 : above;
+  for (const launch::Preopen& p : args.plan->manifest.preopens) {
+    above = p.fd >= above ? p.fd + 1 : above;
+  }
+  if (args.report_fd >= above) return args.report_fd;
+  const int moved = fcntl(args.report_fd, F_DUPFD_CLOEXEC, above);
+  if (moved < 0) return args.report_fd;  // the number stays, as it always did
+  close(args.report_fd);
+  return moved;
+}
+
+[[noreturn]] void RunProgram(const ChildArgs& inherited) noexcept {
+  ChildArgs args = inherited;
+  args.report_fd = MoveReportSocket(inherited);
   const SandboxPlan& plan = *args.plan;
   sigprocmask(SIG_SETMASK, &args.original_mask, nullptr);
   // A new session without a controlling terminal: TIOCSTI and job control cannot reach the
@@ -470,9 +489,53 @@ int SimPlatform::CloseAllExcept(const int* keep, size_t count) noexcept {
   return syscall(SYS_close_range, next, ~0u, 0) == 0 ? 0 : errno;
 }
 
-int SimPlatform::LimitRights(int, const RightSet&) noexcept { return ENOSYS; }
-int SimPlatform::LimitIoctls(int, const uint64_t*, size_t) noexcept { return ENOSYS; }
-int SimPlatform::LimitFcntls(int, uint32_t) noexcept { return ENOSYS; }
+// The limits themselves are the plan's seccomp filters, installed by Exec; these steps check
+// that the plan laid the descriptor out with exactly these limits (the two come from the same
+// manifest, so a mismatch is a bug and fails the launch), and that a descriptor whose class
+// holds no directory is not one: lookups relative to it would not be supervised.
+const RightsClass* SimPlatform::LimitedClass(int fd) const noexcept {
+  const CapsicumLayout& layout = plan_->capsicum.layout;
+  if (!layout.IsFixed(fd)) return nullptr;
+  return &layout.classes[static_cast<size_t>(layout.ClassOf(fd))];
+}
+
+int SimPlatform::CheckType(int fd, const RightsClass& limits) const noexcept {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return errno;
+  return !limits.directory && S_ISDIR(st.st_mode) ? EISDIR : 0;
+}
+
+int SimPlatform::LimitRights(int fd, const RightSet& rights) noexcept {
+  const RightsClass* limits = LimitedClass(fd);
+  if (!limits || !(limits->rights == rights)) return EINVAL;
+  return CheckType(fd, *limits);
+}
+
+int SimPlatform::LimitIoctls(int fd, const uint64_t* commands, size_t count) noexcept {
+  const RightsClass* limits = LimitedClass(fd);
+  if (!limits || !limits->ioctls) return EINVAL;
+  for (size_t i = 0; i < count; ++i) {
+    bool found = false;
+    for (uint64_t allowed : *limits->ioctls) found = found || allowed == commands[i];
+    if (!found) return EINVAL;
+  }
+  if (count < limits->ioctls->size()) {
+    // Every listed command must have come from the manifest (duplicates were merged).
+    for (uint64_t allowed : *limits->ioctls) {
+      bool found = false;
+      for (size_t i = 0; i < count; ++i) found = found || commands[i] == allowed;
+      if (!found) return EINVAL;
+    }
+  }
+  return CheckType(fd, *limits);
+}
+
+int SimPlatform::LimitFcntls(int fd, uint32_t mask) noexcept {
+  const RightsClass* limits = LimitedClass(fd);
+  if (!limits || limits->fcntls != mask) return EINVAL;
+  return CheckType(fd, *limits);
+}
+
 int SimPlatform::EnterCapabilityMode() noexcept { return ENOSYS; }
 
 int SimPlatform::ApplyLandlock() noexcept {

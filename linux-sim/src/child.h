@@ -32,8 +32,10 @@ void Report(int report_fd, const Message& message, int fd_to_pass = -1) noexcept
 
 // The launcher platform of linux-sim. The descriptor operations are the plain Linux calls;
 // SetIdentity also sets the capability sets; Exec applies Landlock and the seccomp filters
-// right before execve. Descriptor rights and capability mode are not emulated yet: requesting
-// them fails with ENOSYS (fail closed), and linux-sim's fidelity table refuses such policies
+// right before execve. Descriptor rights are the Capsicum emulation's filters among them
+// (plan.capsicum, docs/capsicum-linux.md): LimitRights, LimitIoctls and LimitFcntls check
+// that the plan enforces exactly the limits asked for. Capability mode is not emulated yet:
+// EnterCapabilityMode fails with ENOSYS (fail closed), and the planner refuses such policies
 // before any process starts.
 class SimPlatform : public launch::Platform {
  public:
@@ -60,6 +62,8 @@ class SimPlatform : public launch::Platform {
  private:
   int ApplyLandlock() noexcept;
   int InstallFilters() noexcept;
+  const RightsClass* LimitedClass(int fd) const noexcept;
+  int CheckType(int fd, const RightsClass& limits) const noexcept;
 
   const SandboxPlan* plan_;
   int report_fd_;

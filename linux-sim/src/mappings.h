@@ -46,6 +46,16 @@ Expected<LimitsPlan> PlanLimits(const policy::Policy& policy, const HostFacts& h
 void AssessLimits(const policy::Policy& policy, const HostFacts& host,
                   std::vector<enforce::ClauseFidelity>& out);
 
+// ---- Capsicum: descriptor rights and capability mode (capsicum_planner.cc) ----------------
+
+// Lays out the manifest's limited descriptors, compiles the emulation's filters and attaches
+// them to plan.seccomp (docs/capsicum-linux.md). Needs the manifest, the limits and the seccomp
+// plan already planned.
+Status PlanCapsicum(const HostFacts& host, SandboxPlan& plan);
+// Fidelity of the clause 'descriptors' or 'capability_mode' (`clause`, at `span`).
+enforce::ClauseFidelity AssessCapsicum(const std::string& clause, policy::SourceSpan span,
+                                       const policy::Policy& policy, const HostFacts& host);
+
 }  // namespace stockade::linux_sim::detail
 
 #endif  // STOCKADE_LINUX_SIM_SRC_MAPPINGS_H_

@@ -32,6 +32,7 @@
 #include <optional>
 #include <thread>
 
+#include "capsicum_supervisor.h"
 #include "child.h"
 #include "stockade/base/unique_fd.h"
 #include "stockade/linux_sim/host.h"
@@ -145,7 +146,8 @@ std::string SyscallText(int number, const uint64_t args[6]) {
 
 class Supervisor {
  public:
-  Supervisor(const SandboxPlan& plan, const RunOptions& options) : plan_(plan), options_(options) {}
+  Supervisor(const SandboxPlan& plan, const RunOptions& options)
+      : plan_(plan), options_(options), capsicum_(plan.capsicum.layout, plan.userns) {}
 
   Expected<RunResult> Run() {
     const HostFacts host = ProbeHost();
@@ -389,6 +391,11 @@ class Supervisor {
     switch (decision & SECCOMP_RET_ACTION_FULL) {
       case SECCOMP_RET_ALLOW:
       case SECCOMP_RET_LOG:
+        // The policy allows it; the Capsicum emulation may still have to perform it.
+        if (capsicum_.Handles(notification)) {
+          capsicum_.Handle(listener_.get(), notification, exec && execs_ == 1);
+          return;
+        }
         // The decision rests on register values only, which CONTINUE executes unchanged; no
         // memory the program could change is trusted (seccomp_unotify(2)).
         response.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
@@ -517,6 +524,7 @@ class Supervisor {
 
   const SandboxPlan& plan_;
   const RunOptions& options_;
+  detail::CapsicumSupervisor capsicum_;
   Cgroups cgroups_;
   detail::TracePage* trace_ = nullptr;
   UniqueFd init_, program_, listener_, timer_;

@@ -12,17 +12,22 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/resource.h>
 #include <sys/sem.h>
+#include <sys/sendfile.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -37,6 +42,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "stockade/base/capsicum_abi.h"
 
 extern char** environ;
 
@@ -94,6 +101,22 @@ const char* ErrnoName(int e) {
       return "ETIMEDOUT";
     case ENODEV:
       return "ENODEV";
+    case ENOTDIR:
+      return "ENOTDIR";
+    case EISDIR:
+      return "EISDIR";
+    case ELOOP:
+      return "ELOOP";
+    case EOPNOTSUPP:
+      return "EOPNOTSUPP";
+    case ENAMETOOLONG:
+      return "ENAMETOOLONG";
+    case EFAULT:
+      return "EFAULT";
+    case STOCKADE_ENOTCAPABLE:
+      return "ENOTCAPABLE";
+    case STOCKADE_ECAPMODE:
+      return "ECAPMODE";
     default:
       return "other";
   }
@@ -208,11 +231,178 @@ std::string CapabilityLine(const char* field) {
   return value;
 }
 
+// One operation on a descriptor, "NAME:FD[:ARG]", for the Capsicum tests: the call, its result
+// (a count or a new descriptor) and errno. Each uses the plain libc call a program would use.
+std::string DescriptorOp(const std::string& spec) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    const size_t colon = spec.find(':', start);
+    parts.push_back(spec.substr(start, colon == std::string::npos ? colon : colon - start));
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  const std::string& op = parts[0];
+  const int fd = parts.size() > 1 ? static_cast<int>(Number(parts[1].c_str())) : -1;
+  const std::string arg = parts.size() > 2 ? parts[2] : "";
+  const long n = arg.empty() ? 0 : Number(arg.c_str());
+  char byte = 'x';
+  char buffer[256];
+  struct iovec iov {
+    buffer, 1
+  };
+  struct stat st {};
+  long rc = -1;
+  errno = 0;
+  auto map = [&](int prot, int flags) {
+    void* m = mmap(nullptr, 4096, prot, flags, fd, 0);
+    if (m == MAP_FAILED) return -1L;
+    munmap(m, 4096);
+    return 0L;
+  };
+  if (op == "read")
+    rc = read(fd, buffer, 1);
+  else if (op == "readv")
+    rc = readv(fd, &iov, 1);
+  else if (op == "pread")
+    rc = pread(fd, buffer, 1, 0);
+  else if (op == "write")
+    rc = write(fd, &byte, 1);
+  else if (op == "writev")
+    rc = writev(fd, &iov, 1);
+  else if (op == "pwrite")
+    rc = pwrite(fd, &byte, 1, 0);
+  else if (op == "lseek-tell")
+    rc = lseek(fd, 0, SEEK_CUR);
+  else if (op == "lseek-set")
+    rc = lseek(fd, 0, SEEK_SET);
+  else if (op == "fstat")
+    rc = fstat(fd, &st);  // glibc: newfstatat(fd, "", AT_EMPTY_PATH)
+  else if (op == "fstat-raw")
+    rc = syscall(SYS_fstat, fd, &st);
+  else if (op == "statx") {
+    struct statx stx {};
+    rc = statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx);
+  } else if (op == "fstatfs") {
+    struct statfs sf {};
+    rc = fstatfs(fd, &sf);
+  } else if (op == "mmap-none")
+    rc = map(PROT_NONE, MAP_PRIVATE);
+  else if (op == "mmap-r")
+    rc = map(PROT_READ, MAP_PRIVATE);
+  else if (op == "mmap-rw-private")
+    rc = map(PROT_READ | PROT_WRITE, MAP_PRIVATE);
+  else if (op == "mmap-rw-shared")
+    rc = map(PROT_READ | PROT_WRITE, MAP_SHARED);
+  else if (op == "mmap-rx")
+    rc = map(PROT_READ | PROT_EXEC, MAP_PRIVATE);
+  else if (op == "ftruncate")
+    rc = ftruncate(fd, n);
+  else if (op == "fchmod")
+    rc = fchmod(fd, 0644);
+  else if (op == "fchown")
+    rc = fchown(fd, static_cast<uid_t>(-1), static_cast<gid_t>(-1));
+  else if (op == "fsync")
+    rc = fsync(fd);
+  else if (op == "fdatasync")
+    rc = fdatasync(fd);
+  else if (op == "flock") {
+    rc = flock(fd, LOCK_SH);
+    if (rc == 0) flock(fd, LOCK_UN);
+  } else if (op == "fchdir")
+    rc = fchdir(fd);
+  else if (op == "fcntl-getfl")
+    rc = fcntl(fd, F_GETFL);
+  else if (op == "fcntl-setfl")
+    rc = fcntl(fd, F_SETFL, 0);
+  else if (op == "fcntl-getown")
+    rc = fcntl(fd, F_GETOWN);
+  else if (op == "fcntl-setown")
+    rc = fcntl(fd, F_SETOWN, getpid());
+  else if (op == "fcntl-getfd")
+    rc = fcntl(fd, F_GETFD);
+  else if (op == "fcntl-setlk") {
+    struct flock lock {};
+    lock.l_type = F_UNLCK;
+    lock.l_whence = SEEK_SET;
+    rc = fcntl(fd, F_SETLK, &lock);
+  } else if (op == "fcntl-dupfd")
+    rc = fcntl(fd, F_DUPFD, n);
+  else if (op == "fcntl-dupfd-cloexec")
+    rc = fcntl(fd, F_DUPFD_CLOEXEC, n);
+  else if (op == "ioctl-fionread") {
+    int count = 0;
+    rc = ioctl(fd, FIONREAD, &count);
+  } else if (op == "ioctl-fioclex")
+    rc = ioctl(fd, FIOCLEX);
+  else if (op == "ioctl-tiocgwinsz") {
+    struct winsize size {};
+    rc = ioctl(fd, TIOCGWINSZ, &size);
+  } else if (op == "dup")
+    rc = dup(fd);
+  else if (op == "dup2")
+    rc = dup2(fd, static_cast<int>(n));
+  else if (op == "dup3")
+    rc = dup3(fd, static_cast<int>(n), O_CLOEXEC);
+  else if (op == "close")
+    rc = close(fd);
+  else if (op == "getdents")
+    rc = syscall(SYS_getdents64, fd, buffer, sizeof(buffer));
+  else if (op == "sendfile")
+    rc = sendfile(fd, static_cast<int>(n), nullptr, 1);  // out, in
+  else if (op == "splice")
+    rc = splice(fd, nullptr, static_cast<int>(n), nullptr, 1, 0);
+  else if (op == "copy_file_range") {
+    rc = copy_file_range(fd, nullptr, static_cast<int>(n), nullptr, 1, 0);
+  } else if (op == "epoll-add") {
+    const int epoll = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event event {};
+    event.events = EPOLLIN;
+    rc = epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event);
+    const int error = errno;
+    close(epoll);
+    errno = error;
+  } else if (op == "openat")
+    rc = openat(fd, arg.c_str(), O_RDONLY | O_CLOEXEC);
+  else if (op == "open")
+    rc = open(arg.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  else if (op == "io_uring_setup") {
+    char params[120] = {};
+    rc = syscall(SYS_io_uring_setup, 4, params);
+  } else if (op == "fork-read") {
+    // The child inherits the descriptor and its limits; its exit status says how read ended:
+    // 0 read, 1 ENOTCAPABLE, 2 another error.
+    const pid_t child = fork();
+    if (child == 0) {
+      if (read(fd, buffer, 1) >= 0) _exit(0);
+      _exit(errno == STOCKADE_ENOTCAPABLE ? 1 : 2);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    const int how = WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+    rc = how == 0 ? 0 : -1;
+    errno = how == 1 ? STOCKADE_ENOTCAPABLE : EIO;
+  } else {
+    rc = -1;
+    errno = EINVAL;
+  }
+  const int error = errno;
+  const bool ok = rc >= 0;
+  return "{\"op\":" + Quoted(spec) + ",\"ok\":" + (ok ? "true" : "false") +
+         ",\"errno\":" + std::to_string(ok ? 0 : error) + ",\"error\":\"" +
+         (ok ? "" : ErrnoName(error)) + "\",\"value\":" + std::to_string(rc) + "}";
+}
+
 int Run(const std::vector<std::string>& a) {
   const std::string& action = a[0];
   auto arg = [&](size_t i) -> const char* { return i < a.size() ? a[i].c_str() : ""; };
 
   if (action == "ok") return Result(action, true, 0);
+  if (action == "ops") {  // NAME:FD[:ARG]...: every operation, in order, in this process
+    std::string list = "[";
+    for (size_t i = 1; i < a.size(); ++i) list += (i > 1 ? "," : "") + DescriptorOp(a[i]);
+    return Result(action, true, 0, list + "]");
+  }
   if (action == "exit") {
     std::fflush(stdout);
     _exit(static_cast<int>(Number(arg(1))));

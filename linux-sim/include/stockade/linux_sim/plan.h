@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "stockade/launch/manifest.h"
+#include "stockade/linux_sim/capsicum.h"
 #include "stockade/policy/ir.h"
 
 namespace stockade::linux_sim {
@@ -160,6 +161,7 @@ struct SandboxPlan {
   SeccompPlan seccomp;
   LimitsPlan limits;
   NetworkPlan network;
+  CapsicumPlan capsicum;  // descriptor rights and capability mode (docs/capsicum-linux.md)
   launch::Manifest manifest;
   uid_t uid = 65534;  // the program's identity, resolved on the host
   gid_t gid = 65534;
