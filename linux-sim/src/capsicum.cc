@@ -83,8 +83,14 @@ bool RouteMatches(const CapsicumLayout& layout, const Route& route, const uint64
       const int cls = layout.ClassOf(fd);
       return cls >= 0 && layout.classes[static_cast<size_t>(cls)].directory;
     }
+    case Route::kAlways:
+      return true;
   }
   return false;
+}
+
+bool Unmediated(const CapsicumLayout& layout, const SyscallSpec& spec) {
+  return spec.unmediated && (layout.limited() || layout.capability_mode);
 }
 
 // ---- code generation ------------------------------------------------------------------------
@@ -102,25 +108,35 @@ class Compiler {
     std::vector<std::pair<int, BpfBuilder::Label>> entries;
     std::map<std::string, BpfBuilder::Label> bodies;
     std::vector<std::pair<BpfBuilder::Label, const SyscallSpec*>> to_emit;
-    for (const SyscallSpec& spec : detail::CapsicumSpecs()) {
+    for (const SyscallSpec& spec : detail::CapsicumSpecs(layout_.capability_mode)) {
       if (!RightsMatter(spec)) continue;
+      const bool unmediated = Unmediated(layout_, spec);
       const std::string key = BodyKey(spec);
       auto it = bodies.find(key);
       if (it == bodies.end()) {
-        it = bodies.emplace(key, spec.unmediated ? nosys : b.NewLabel()).first;
-        if (!spec.unmediated) to_emit.emplace_back(it->second, &spec);
+        it = bodies.emplace(key, unmediated ? nosys : b.NewLabel()).first;
+        if (!unmediated) to_emit.emplace_back(it->second, &spec);
       }
       entries.push_back({spec.nr, it->second});
     }
+    const BpfBuilder::Label capmode = b.NewLabel();
     Prologue(b, allow);
     Dispatch(b, entries, 0, entries.size(), allow);
     for (const auto& [label, spec] : to_emit) {
       b.Bind(label);
+      for (const detail::Denial& denial : spec->denials) {
+        const BpfBuilder::Label skip = b.NewLabel();
+        EmitConditions(b, denial.when, skip);
+        b.Jump(denial.error == ENOSYS ? nosys : capmode);
+        b.Bind(skip);
+      }
       for (const detail::RightsCheck& check : spec->checks) EmitCheck(b, check, deny);
       b.Jump(allow);
     }
     b.Bind(deny);
     b.Ret(SECCOMP_RET_ERRNO | STOCKADE_ENOTCAPABLE);
+    b.Bind(capmode);
+    b.Ret(SECCOMP_RET_ERRNO | STOCKADE_ECAPMODE);
     b.Bind(nosys);
     b.Ret(SECCOMP_RET_ERRNO | ENOSYS);
     b.Bind(allow);
@@ -134,25 +150,23 @@ class Compiler {
     BpfBuilder b;
     const BpfBuilder::Label next = b.NewLabel(), notify = b.NewLabel();
     std::vector<std::pair<int, BpfBuilder::Label>> entries;
-    std::vector<const SyscallSpec*> emitted;
-    const int execve = Number("execve"), execveat = Number("execveat");
-    bool have_execve = false;
-    for (const SyscallSpec& spec : detail::CapsicumSpecs()) {
-      if (spec.routes.empty() && spec.nr != execveat) continue;
-      if (spec.nr > execve && !have_execve) {
-        entries.push_back({execve, notify});
-        emitted.push_back(nullptr);
-        have_execve = true;
+    std::map<std::string, BpfBuilder::Label> bodies;
+    std::vector<std::pair<BpfBuilder::Label, const SyscallSpec*>> to_emit;
+    for (const SyscallSpec& spec : detail::CapsicumSpecs(layout_.capability_mode)) {
+      if (!RoutesMatter(spec)) continue;
+      const std::string key = RouteKey(spec);
+      auto it = bodies.find(key);
+      if (it == bodies.end()) {
+        it = bodies.emplace(key, key == "always" ? notify : b.NewLabel()).first;
+        if (key != "always") to_emit.emplace_back(it->second, &spec);
       }
-      entries.push_back({spec.nr, spec.nr == execveat ? notify : b.NewLabel()});
-      emitted.push_back(spec.nr == execveat ? nullptr : &spec);
+      entries.push_back({spec.nr, it->second});
     }
     Prologue(b, next);
     Dispatch(b, entries, 0, entries.size(), next);
-    for (size_t i = 0; i < emitted.size(); ++i) {
-      if (!emitted[i]) continue;
-      b.Bind(entries[i].second);
-      for (const Route& route : emitted[i]->routes) EmitRoute(b, route, notify);
+    for (const auto& [label, spec] : to_emit) {
+      b.Bind(label);
+      for (const Route& route : spec->routes) EmitRoute(b, route, notify);
       b.Jump(next);
     }
     b.Bind(notify);
@@ -167,8 +181,30 @@ class Compiler {
   }
 
  private:
-  static int Number(const char* name) {
-    return policy::FindSyscall(policy::Target::kLinux, name)->number;
+  // Whether some route of the spec can match in this layout.
+  bool RoutesMatter(const SyscallSpec& spec) const {
+    for (const Route& route : spec.routes) {
+      if (route.which == Route::kAlways) return true;
+      for (const RightsClass& c : layout_.classes) {
+        if (route.which != Route::kDirectory || c.directory) return true;
+      }
+    }
+    return false;
+  }
+
+  // "always" for an unconditional route; otherwise what the routes compile to.
+  std::string RouteKey(const SyscallSpec& spec) const {
+    std::string key;
+    for (const Route& route : spec.routes) {
+      if (route.which == Route::kAlways && route.when.empty()) return "always";
+      key += "r" + std::to_string(route.fd_arg) + ":" + std::to_string(route.which) + "[";
+      for (const ArgCond& c : route.when) {
+        key += std::to_string(c.arg) + ":" + std::to_string(c.kind) + ":" + std::to_string(c.mask) +
+               ":" + std::to_string(c.value) + ",";
+      }
+      key += "];";
+    }
+    return key;
   }
 
   // Other architectures and x32 numbers continue to the policy's filters, which kill them.
@@ -199,8 +235,16 @@ class Compiler {
 
   // What a spec's checks compile to, as text: equal keys mean equal code.
   std::string BodyKey(const SyscallSpec& spec) const {
-    if (spec.unmediated) return "unmediated";
+    if (Unmediated(layout_, spec)) return "unmediated";
     std::string key;
+    for (const detail::Denial& denial : spec.denials) {
+      key += "d" + std::to_string(denial.error) + "[";
+      for (const ArgCond& c : denial.when) {
+        key += std::to_string(c.arg) + ":" + std::to_string(c.kind) + ":" + std::to_string(c.mask) +
+               ":" + std::to_string(c.value) + ",";
+      }
+      key += "];";
+    }
     for (const detail::RightsCheck& check : spec.checks) {
       const std::vector<int> failing = FailingClasses(check.need);
       const std::vector<int> listed = IoctlClasses(check.need);
@@ -221,7 +265,7 @@ class Compiler {
 
   // Whether some class fails one of the spec's checks (or the spec is unmediated).
   bool RightsMatter(const SyscallSpec& spec) const {
-    if (spec.unmediated) return layout_.limited();
+    if (Unmediated(layout_, spec) || !spec.denials.empty()) return true;
     for (const detail::RightsCheck& check : spec.checks) {
       if (!FailingClasses(check.need).empty() || !IoctlClasses(check.need).empty()) return true;
     }
@@ -323,6 +367,13 @@ class Compiler {
   }
 
   void EmitRoute(BpfBuilder& b, const Route& route, BpfBuilder::Label notify) {
+    if (route.which == Route::kAlways) {
+      const BpfBuilder::Label skip = b.NewLabel();
+      EmitConditions(b, route.when, skip);
+      b.Jump(notify);
+      b.Bind(skip);
+      return;
+    }
     std::vector<int> classes;
     for (size_t c = 0; c < layout_.classes.size(); ++c) {
       if (route.which == Route::kDirectory && !layout_.classes[c].directory) continue;
@@ -412,7 +463,19 @@ std::vector<int> CapsicumLayout::BlockOf(int cls) const {
   return numbers;
 }
 
-Expected<CapsicumLayout> LayoutCapsicum(const launch::Manifest& manifest, uint64_t nofile) {
+RightsClass LibraryClass() {
+  RightsClass c;
+  c.rights = RightSet();
+  for (const char* name : {"CAP_READ", "CAP_SEEK", "CAP_FSTAT", "CAP_MMAP_RX", "CAP_FEXECVE",
+                           "CAP_LOOKUP", "CAP_FSTATAT", "CAP_FCNTL"}) {
+    c.rights.Add(RightValue(name));
+  }
+  c.directory = true;
+  return c;
+}
+
+Expected<CapsicumLayout> LayoutCapsicum(const launch::Manifest& manifest, uint64_t nofile,
+                                        const std::vector<std::string>& library_dirs) {
   CapsicumLayout layout;
   layout.capability_mode = manifest.capability_mode;
   int highest = 2;
@@ -440,6 +503,16 @@ Expected<CapsicumLayout> LayoutCapsicum(const launch::Manifest& manifest, uint64
     highest = std::max(highest, limits.fd);
   }
   std::sort(layout.fixed.begin(), layout.fixed.end());
+  if (layout.capability_mode) {
+    layout.library_dirs = library_dirs;
+    const RightsClass library = LibraryClass();
+    auto it = std::find(layout.classes.begin(), layout.classes.end(), library);
+    if (it == layout.classes.end()) {
+      layout.classes.push_back(library);
+      it = layout.classes.end() - 1;
+    }
+    layout.library_class = static_cast<int>(it - layout.classes.begin());
+  }
   if (layout.classes.empty()) return layout;
 
   // Blocks at the top of the table, as large as room allows; below them at least 16 numbers
@@ -466,14 +539,13 @@ Expected<CapsicumLayout> LayoutCapsicum(const launch::Manifest& manifest, uint64
 
 CapsicumVerdict DecideCapsicum(const CapsicumLayout& layout, int nr, const uint64_t args[6]) {
   if (!layout.enabled()) return CapsicumVerdict::kAllow;
-  static const int execve = policy::FindSyscall(policy::Target::kLinux, "execve")->number;
-  const SyscallSpec* spec = detail::FindCapsicumSpec(nr);
-  if (nr == execve) {
-    return CapsicumVerdict::kSupervise;
-  }
+  const SyscallSpec* spec = detail::FindCapsicumSpec(nr, layout.capability_mode);
   if (!spec) return CapsicumVerdict::kAllow;
-  if (spec->unmediated) {
-    return layout.limited() ? CapsicumVerdict::kNoSys : CapsicumVerdict::kAllow;
+  if (Unmediated(layout, *spec)) return CapsicumVerdict::kNoSys;
+  for (const detail::Denial& denial : spec->denials) {
+    if (AllHold(denial.when, args)) {
+      return denial.error == ENOSYS ? CapsicumVerdict::kNoSys : CapsicumVerdict::kCapMode;
+    }
   }
   for (const detail::RightsCheck& check : spec->checks) {
     if (!AllHold(check.when, args)) continue;
@@ -482,7 +554,6 @@ CapsicumVerdict DecideCapsicum(const CapsicumLayout& layout, int nr, const uint6
       return CapsicumVerdict::kNotCapable;
     }
   }
-  if (spec->name == "execveat") return CapsicumVerdict::kSupervise;
   for (const Route& route : spec->routes) {
     if (RouteMatches(layout, route, args)) return CapsicumVerdict::kSupervise;
   }
@@ -490,7 +561,7 @@ CapsicumVerdict DecideCapsicum(const CapsicumLayout& layout, int nr, const uint6
 }
 
 std::string MissingRight(const CapsicumLayout& layout, int nr, const uint64_t args[6]) {
-  const SyscallSpec* spec = detail::FindCapsicumSpec(nr);
+  const SyscallSpec* spec = detail::FindCapsicumSpec(nr, layout.capability_mode);
   if (!spec || !layout.limited()) return "";
   for (const detail::RightsCheck& check : spec->checks) {
     if (!AllHold(check.when, args)) continue;

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Internal: the supervisor's half of the Capsicum emulation. The notify program hands it the
-// calls that change the descriptor table of a limited descriptor, or that look a path up
-// beneath a limited directory; it performs them itself and answers the notification.
+// calls that change the descriptor table of a limited descriptor, that look a path up beneath
+// a limited directory or in capability mode, that signal or exec in capability mode; it
+// performs them (or refuses them) and answers the notification.
 //
 // It never trusts memory the program can still change: a path is read once into the
-// supervisor's memory and the lookup acts on that copy, on the supervisor's own duplicate of
-// the directory descriptor (pidfd_getfd(2)); results are installed with
-// SECCOMP_IOCTL_NOTIF_ADDFD. Decisions on registers alone are answered with
-// SECCOMP_USER_NOTIF_FLAG_CONTINUE, which runs the call with those same registers.
+// supervisor's memory and the lookup acts on that copy (capsicum_lookup.h). Decisions on
+// registers alone are answered with SECCOMP_USER_NOTIF_FLAG_CONTINUE, which runs the call with
+// those same registers.
 
 #ifndef STOCKADE_LINUX_SIM_SRC_CAPSICUM_SUPERVISOR_H_
 #define STOCKADE_LINUX_SIM_SRC_CAPSICUM_SUPERVISOR_H_
@@ -15,8 +15,13 @@
 #include <linux/seccomp.h>
 #include <sys/types.h>
 
+#include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 
+#include "capsicum_lookup.h"
+#include "capsicum_notify.h"
 #include "stockade/base/unique_fd.h"
 #include "stockade/linux_sim/capsicum.h"
 #include "stockade/linux_sim/plan.h"
@@ -25,36 +30,48 @@ namespace stockade::linux_sim::detail {
 
 class CapsicumSupervisor {
  public:
-  // `userns`: the sandbox's user namespace, in which the ids of emulated stat(2) calls are shown.
-  CapsicumSupervisor(const CapsicumLayout& layout, const UserNamespacePlan& userns);
+  explicit CapsicumSupervisor(const SandboxPlan& plan);
 
   // Whether the emulation performs this call (the notify program sent it for that reason).
   bool Handles(const struct seccomp_notif& notification) const;
 
-  // Performs the call and answers the notification on `listener`. `launcher_exec`: this is
-  // the launcher's own execve, which always proceeds.
+  // Performs the call (or hands it to the lookup worker) and answers the notification on
+  // `listener`. `launcher_exec`: this is the launcher's own execve, which always proceeds.
   void Handle(int listener, const struct seccomp_notif& notification, bool launcher_exec);
 
- private:
-  struct Target;
-  // Each answers the notification itself.
-  void Dup(int listener, const struct seccomp_notif& n, Target& target);
-  void Close(int listener, const struct seccomp_notif& n, Target& target);
-  void Stat(int listener, const struct seccomp_notif& n, Target& target);
-  void Exec(int listener, const struct seccomp_notif& n, Target& target);
+  // The sandbox's root as the launcher saw it before exec (before capability mode's chroot):
+  // where the lookups start. Only the first one counts.
+  void SetRoot(UniqueFd root) {
+    if (!root_) root_ = std::move(root);
+  }
 
-  // A free number in `cls`'s block of the target at or above `minimum`, or -1.
-  int FreeSlot(Target& target, int cls, int minimum);
+ private:
+  // Each answers the notification itself.
+  void Dup(int listener, const struct seccomp_notif& n, NotifyTarget& target);
+  void Close(int listener, const struct seccomp_notif& n, NotifyTarget& target);
+  // fstat(2) of a descriptor (newfstatat/statx with AT_EMPTY_PATH and ""); false when the call
+  // is a real lookup, for the worker.
+  bool Fstat(int listener, const struct seccomp_notif& n, NotifyTarget& target);
+  void Exec(int listener, const struct seccomp_notif& n, NotifyTarget& target);
+  void Signal(int listener, const struct seccomp_notif& n, NotifyTarget& target);
+  void PidfdOpen(int listener, const struct seccomp_notif& n, NotifyTarget& target);
+
+  // A free number in `cls`'s block of the target at or above `minimum`, or -1. Call with
+  // placement_ held.
+  int FreeSlot(NotifyTarget& target, int cls, int minimum);
   // The placeholder left on a closed fixed number: the read end of a pipe without writers,
   // on which no call can read anything, write, map or look beneath.
   int Placeholder();
-  bool IsPlaceholder(Target& target, int fd);
+  bool IsPlaceholder(NotifyTarget& target, int fd);
   // A host uid or gid as the program's user namespace shows it.
   uint32_t InsideId(uint32_t id, bool group) const;
 
+  const SandboxPlan& plan_;
   const CapsicumLayout& layout_;
-  const UserNamespacePlan& userns_;
   UniqueFd placeholder_;
+  std::mutex placement_;  // choosing a free block number and installing on it
+  std::unique_ptr<LookupEngine> lookups_;
+  UniqueFd root_;
 };
 
 }  // namespace stockade::linux_sim::detail

@@ -12,13 +12,17 @@
 
 #include <fcntl.h>
 #include <linux/mman.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <algorithm>
 #include <initializer_list>
+#include <set>
 
+#include "capsicum_capmode.h"
+#include "stockade/base/capsicum_abi.h"
 #include "stockade/base/check.h"
 #include "stockade/policy/names.h"
 
@@ -77,7 +81,7 @@ class Table {
   SyscallSpec& Add(const char* name) {
     const policy::SyscallInfo* info = policy::FindSyscall(policy::Target::kLinux, name);
     STOCKADE_CHECK(info != nullptr) << "libseccomp does not know syscall " << name;
-    specs_.push_back({info->number, name, {}, {}, false});
+    specs_.push_back({info->number, name, {}, {}, {}, false});
     return specs_.back();
   }
   // One right on one descriptor argument.
@@ -236,7 +240,15 @@ std::vector<SyscallSpec> Build() {
   }
   AtCall(t, "symlinkat", 1, N({"CAP_SYMLINKAT"}));
   // fexecve(2) is execveat(fd, "", ..., AT_EMPTY_PATH); a path beneath a directory is looked up.
-  AtCall(t, "execveat", 0, N({"CAP_LOOKUP", "CAP_FEXECVE"}), 4, N({"CAP_FEXECVE"}));
+  // Every exec goes to the supervisor: the launcher's own must wait there for it (the
+  // listener), and a lookup relative to a directory must not happen in the kernel.
+  {
+    SyscallSpec& spec = t.Add("execveat");
+    spec.checks.push_back(When(0, {Set(4, AT_EMPTY_PATH)}, N({"CAP_FEXECVE"})));
+    spec.checks.push_back(When(0, {Clear(4, AT_EMPTY_PATH)}, N({"CAP_LOOKUP", "CAP_FEXECVE"})));
+    spec.routes.push_back({0, {}, Route::kAlways});
+  }
+  t.Add("execve").routes.push_back({0, {}, Route::kAlways});
   t.Simple("name_to_handle_at", 0, Everything());
   t.Simple("open_by_handle_at", 0, Everything());
   // ---- sockets ---------------------------------------------------------------------------
@@ -391,6 +403,94 @@ std::vector<SyscallSpec> Build() {
   return t.Take();
 }
 
+// The flags of clone(2) that make a new namespace.
+constexpr uint32_t kNewNamespaces =
+    0x7e020000;  // CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
+constexpr uint32_t kAtFdcwd = static_cast<uint32_t>(AT_FDCWD);
+
+const std::set<std::string>& ReadOnlyLookups() {
+  static const std::set<std::string> names = {"openat",    "openat2",    "newfstatat", "statx",
+                                              "faccessat", "faccessat2", "readlinkat", "open",
+                                              "stat",      "lstat",      "access",     "readlink"};
+  return names;
+}
+
+// The rights table plus capability mode (capsicum_capmode.cc): denials first, then the calls
+// the supervisor performs.
+std::vector<SyscallSpec> BuildCapabilityMode() {
+  std::vector<SyscallSpec> specs = Build();
+  auto spec_for = [&](const CapModeRule& rule) -> SyscallSpec& {
+    const int nr =
+        policy::FindSyscall(policy::Target::kLinux, std::string(rule.linux_name))->number;
+    for (SyscallSpec& spec : specs) {
+      if (spec.nr == nr) return spec;
+    }
+    specs.push_back({nr, std::string(rule.linux_name), {}, {}, {}, false});
+    return specs.back();
+  };
+  const Route always{0, {}, Route::kAlways};
+  for (const CapModeRule& rule : CapModeTable()) {
+    const std::string name(rule.linux_name);
+    switch (rule.mode) {
+      case CapMode::kAllow:
+        break;
+      case CapMode::kDeny:
+        spec_for(rule).denials.push_back({{}, STOCKADE_ECAPMODE});
+        break;
+      case CapMode::kNoSys:
+        spec_for(rule).denials.push_back({{}, ENOSYS});
+        break;
+      case CapMode::kLookup: {
+        SyscallSpec& spec = spec_for(rule);
+        if (!ReadOnlyLookups().count(name)) {
+          for (int arg : {rule.dir_arg, rule.dir_arg2}) {
+            if (arg < 0) continue;
+            spec.denials.push_back(
+                {{Is32(static_cast<uint8_t>(arg), kAtFdcwd)}, STOCKADE_ECAPMODE});
+          }
+        }
+        Route route = always;
+        // utimensat/futimesat with a NULL path act on the descriptor: no lookup.
+        if (name == "utimensat" || name == "futimesat") route.when = {Ne(1, 0)};
+        spec.routes.push_back(route);
+        break;
+      }
+      case CapMode::kPath:
+      case CapMode::kSignal:
+        spec_for(rule).routes.push_back(always);
+        break;
+      case CapMode::kSpecial: {
+        SyscallSpec& spec = spec_for(rule);
+        if (name == "sendto") {
+          spec.denials.push_back({{Ne(4, 0)}, STOCKADE_ECAPMODE});
+        } else if (name == "clone") {
+          spec.denials.push_back({{NotBits(0, kNewNamespaces, 0)}, STOCKADE_ECAPMODE});
+          // A descriptor table shared with another process: only threads may share one, so
+          // that a single-threaded process's table cannot change under the supervisor's
+          // check of an execveat (capsicum_supervisor.cc, Exec).
+          spec.denials.push_back(
+              {{Bits(0, CLONE_FILES | CLONE_THREAD, CLONE_FILES)}, STOCKADE_ECAPMODE});
+        } else if (name == "clone3") {
+          spec.denials.push_back({{}, ENOSYS});
+        } else if (name == "prlimit64") {
+          spec.denials.push_back({{Isnt32(0, 0)}, STOCKADE_ECAPMODE});
+        } else if (name == "execveat") {
+          spec.denials.push_back({{Is32(0, kAtFdcwd)}, STOCKADE_ECAPMODE});
+          spec.denials.push_back({{Clear(4, AT_EMPTY_PATH)}, STOCKADE_ECAPMODE});
+        } else if (name == "execve" || name == "pidfd_open") {
+          if (spec.routes.empty()) spec.routes.push_back(always);
+        } else {
+          STOCKADE_CHECK(false) << "no capability-mode handling for " << name;
+        }
+        break;
+      }
+    }
+  }
+  std::sort(specs.begin(), specs.end(),
+            [](const SyscallSpec& a, const SyscallSpec& b) { return a.nr < b.nr; });
+  return specs;
+}
+
 }  // namespace
 
 bool ArgCond::Holds(const uint64_t args[6]) const {
@@ -409,13 +509,19 @@ bool ArgCond::Holds(const uint64_t args[6]) const {
   return false;
 }
 
-const std::vector<SyscallSpec>& CapsicumSpecs() {
+const std::vector<SyscallSpec>& CapsicumSpecs(bool capability_mode) {
   static const std::vector<SyscallSpec> specs = Build();
-  return specs;
+  static const std::vector<SyscallSpec> capmode_specs = BuildCapabilityMode();
+  return capability_mode ? capmode_specs : specs;
 }
 
-const SyscallSpec* FindCapsicumSpec(int nr) {
-  const std::vector<SyscallSpec>& specs = CapsicumSpecs();
+bool ReadOnlyLookup(int nr) {
+  const policy::SyscallInfo* info = policy::FindSyscallByNumber(policy::Target::kLinux, nr);
+  return info && ReadOnlyLookups().count(std::string(info->name));
+}
+
+const SyscallSpec* FindCapsicumSpec(int nr, bool capability_mode) {
+  const std::vector<SyscallSpec>& specs = CapsicumSpecs(capability_mode);
   auto it = std::lower_bound(specs.begin(), specs.end(), nr,
                              [](const SyscallSpec& s, int n) { return s.nr < n; });
   return it != specs.end() && it->nr == nr ? &*it : nullptr;

@@ -48,12 +48,19 @@ struct RightsCheck {
   Need need;
 };
 
+// "If every condition holds, the call fails with `error`" (capability mode: ECAPMODE).
+struct Denial {
+  std::vector<ArgCond> when;
+  int error;
+};
+
 // "If every condition holds and args[fd_arg] is such a number, the supervisor performs it."
 struct Route {
   enum Which : uint8_t {
     kLimited,    // any limited number (dup of a limited descriptor)
     kFixed,      // a fixed number (close: the number keeps a placeholder)
     kDirectory,  // a number of a class that may hold directories (lookups beneath it)
+    kAlways,     // whatever the descriptor (fd_arg unused)
   };
   uint8_t fd_arg;
   std::vector<ArgCond> when;
@@ -63,6 +70,7 @@ struct Route {
 struct SyscallSpec {
   int nr;
   std::string name;
+  std::vector<Denial> denials;  // first: capability mode refuses before any right is checked
   std::vector<RightsCheck> checks;
   std::vector<Route> routes;
   // While any descriptor is limited the call fails with ENOSYS: its operations are invisible
@@ -70,9 +78,16 @@ struct SyscallSpec {
   bool unmediated = false;
 };
 
-// Every system call with a descriptor argument (or an unmediated mechanism), sorted by number.
-const std::vector<SyscallSpec>& CapsicumSpecs();
-const SyscallSpec* FindCapsicumSpec(int nr);
+// Every system call with a descriptor argument (or an unmediated mechanism), sorted by number;
+// in capability mode also every call capability mode refuses or the supervisor performs
+// (capsicum_capmode.h).
+const std::vector<SyscallSpec>& CapsicumSpecs(bool capability_mode = false);
+const SyscallSpec* FindCapsicumSpec(int nr, bool capability_mode = false);
+
+// The lookups the supervisor may perform with AT_FDCWD (or a path-only call) in capability
+// mode: the read-only ones the run-time linker makes (mechanism 5). Every other lookup with
+// AT_FDCWD fails with ECAPMODE in the kernel.
+bool ReadOnlyLookup(int nr);
 
 // Linux syscalls that take a descriptor but need no right on FreeBSD either (close, dup,
 // fadvise64, ...): listed so that the completeness test knows they were considered.

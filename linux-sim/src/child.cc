@@ -26,7 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
+#include <string>
 #include <vector>
 
 #include "landlock_abi.h"
@@ -255,7 +257,10 @@ void Report(int report_fd, const Message& message, int fd_to_pass) noexcept {
   }
   Trace(args.trace, Step::kHostname, 0);
   for (size_t i = 0; i < plan.fs.size(); ++i) {
-    if (int error = RunFsStep(plan.fs[i])) Fail(args, Step::kFs, static_cast<int32_t>(i), error);
+    if (int error = RunFsStep(plan.fs[i])) {
+      if (!(error == ENOENT && plan.fs[i].optional))
+        Fail(args, Step::kFs, static_cast<int32_t>(i), error);
+    }
   }
   Trace(args.trace, Step::kFs, static_cast<int32_t>(plan.fs.size()));
   if (plan.clone_flags & CLONE_NEWNET) {
@@ -428,6 +433,10 @@ int SimPlatform::SetIdentity(const launch::Identity& identity) noexcept {
                  static_cast<unsigned>(cap));
     if (plan_->caps.ambient) capng_update(CAPNG_ADD, CAPNG_AMBIENT, static_cast<unsigned>(cap));
   }
+  // Capability mode chroots right before exec (EnterCapabilityMode): CAP_SYS_CHROOT stays
+  // permitted until then, outside the bounding set, so no exec can ever regain it.
+  if (!plan_->capsicum.capmode_root.empty())
+    capng_update(CAPNG_ADD, CAPNG_PERMITTED, CAP_SYS_CHROOT);
   if (capng_apply(CAPNG_SELECT_BOUNDS) != 0) return EPERM;
   // In a user namespace setgroups(2) is denied (/proc/PID/setgroups is "deny"), so there are
   // no supplementary groups to drop there.
@@ -536,7 +545,43 @@ int SimPlatform::LimitFcntls(int fd, uint32_t mask) noexcept {
   return CheckType(fd, *limits);
 }
 
-int SimPlatform::EnterCapabilityMode() noexcept { return ENOSYS; }
+// Capability mode, too, is the plan's filters (installed by Exec, so that nothing of the launch
+// runs unconfined after it); this step checks that the plan compiled them.
+int SimPlatform::SendRoot() noexcept {
+  if (root_sent_ || !plan_->capsicum.layout.enabled()) return 0;
+  const int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) return errno;
+  Message message{};
+  message.type = MessageType::kSandboxRoot;
+  message.step = Step::kLaunch;
+  Report(report_fd_, message, root);
+  close(root);
+  root_sent_ = true;
+  return 0;
+}
+
+int SimPlatform::EnterCapabilityMode() noexcept {
+  if (!plan_->capsicum.layout.capability_mode || !plan_->seccomp.enabled) return EINVAL;
+  if (int error = SendRoot()) return error;
+  const std::string& root = plan_->capsicum.capmode_root;
+  if (root.empty()) return 0;
+  // The program's own root: only the library directories (docs/capsicum-linux.md, mechanism
+  // 4). The supervisor performs every lookup the filters let through from the real root.
+  const bool kept = std::find(plan_->caps.keep.begin(), plan_->caps.keep.end(), CAP_SYS_CHROOT) !=
+                    plan_->caps.keep.end();
+  capng_get_caps_process();
+  capng_update(CAPNG_ADD, CAPNG_EFFECTIVE, CAP_SYS_CHROOT);
+  if (capng_apply(CAPNG_SELECT_CAPS) != 0) return EPERM;
+  if (chroot(root.c_str()) != 0) return errno;
+  if (chdir("/") != 0) return errno;
+  chrooted_ = true;
+  if (!kept) {
+    capng_update(CAPNG_DROP, static_cast<capng_type_t>(CAPNG_EFFECTIVE | CAPNG_PERMITTED),
+                 CAP_SYS_CHROOT);
+    if (capng_apply(CAPNG_SELECT_CAPS) != 0) return EPERM;
+  }
+  return 0;
+}
 
 int SimPlatform::ApplyLandlock() noexcept {
   const LandlockPlan& l = plan_->landlock;
@@ -601,9 +646,15 @@ int SimPlatform::InstallFilters() noexcept {
   return 0;
 }
 
-int SimPlatform::Exec(int, const char* path, char* const argv[], char* const envp[]) noexcept {
+int SimPlatform::Exec(int fd, const char* path, char* const argv[], char* const envp[]) noexcept {
+  if (int error = SendRoot()) return error;
   if (int error = ApplyLandlock()) return error;
   if (int error = InstallFilters()) return error;
+  if (chrooted_) {
+    // The path means nothing in the capability-mode root: the descriptor opened before.
+    syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
+    return errno;
+  }
   execve(path, argv, envp);
   return errno;
 }

@@ -34,9 +34,8 @@ void Report(int report_fd, const Message& message, int fd_to_pass = -1) noexcept
 // SetIdentity also sets the capability sets; Exec applies Landlock and the seccomp filters
 // right before execve. Descriptor rights are the Capsicum emulation's filters among them
 // (plan.capsicum, docs/capsicum-linux.md): LimitRights, LimitIoctls and LimitFcntls check
-// that the plan enforces exactly the limits asked for. Capability mode is not emulated yet:
-// EnterCapabilityMode fails with ENOSYS (fail closed), and the planner refuses such policies
-// before any process starts.
+// that the plan enforces exactly the limits asked for, and EnterCapabilityMode that the plan
+// enters capability mode.
 class SimPlatform : public launch::Platform {
  public:
   // `plan` and `report_fd` are only used in the child (G); ResolveIdentity runs in P.
@@ -64,9 +63,13 @@ class SimPlatform : public launch::Platform {
   int InstallFilters() noexcept;
   const RightsClass* LimitedClass(int fd) const noexcept;
   int CheckType(int fd, const RightsClass& limits) const noexcept;
+  // The Capsicum emulation's lookups: the real root to the supervisor, once, before exec.
+  int SendRoot() noexcept;
 
   const SandboxPlan* plan_;
   int report_fd_;
+  bool root_sent_ = false;
+  bool chrooted_ = false;
 };
 
 // The setup timing helper shared by C and G.

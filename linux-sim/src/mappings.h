@@ -49,9 +49,10 @@ void AssessLimits(const policy::Policy& policy, const HostFacts& host,
 // ---- Capsicum: descriptor rights and capability mode (capsicum_planner.cc) ----------------
 
 // Lays out the manifest's limited descriptors, compiles the emulation's filters and attaches
-// them to plan.seccomp (docs/capsicum-linux.md). Needs the manifest, the limits and the seccomp
-// plan already planned.
-Status PlanCapsicum(const HostFacts& host, SandboxPlan& plan);
+// them to plan.seccomp (docs/capsicum-linux.md); in capability mode, also binds the preopen
+// library into the sandbox and preloads it. Needs the manifest, the filesystem steps, the
+// limits and the seccomp plan already planned.
+Status PlanCapsicum(const policy::Policy& policy, const HostFacts& host, SandboxPlan& plan);
 // Fidelity of the clause 'descriptors' or 'capability_mode' (`clause`, at `span`).
 enforce::ClauseFidelity AssessCapsicum(const std::string& clause, policy::SourceSpan span,
                                        const policy::Policy& policy, const HostFacts& host);

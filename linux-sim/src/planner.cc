@@ -288,7 +288,7 @@ Expected<SandboxPlan> PlanSandbox(const policy::Policy& policy, const policy::So
   STOCKADE_ASSIGN_OR_RETURN(
       plan.manifest, enforce::BuildManifest(policy, policy::Target::kLinux, manifest_options));
   // Descriptor rights and capability mode (docs/capsicum-linux.md).
-  STOCKADE_RETURN_IF_ERROR(detail::PlanCapsicum(host, plan));
+  STOCKADE_RETURN_IF_ERROR(detail::PlanCapsicum(policy, host, plan));
   return plan;
 }
 

@@ -147,7 +147,7 @@ std::string SyscallText(int number, const uint64_t args[6]) {
 class Supervisor {
  public:
   Supervisor(const SandboxPlan& plan, const RunOptions& options)
-      : plan_(plan), options_(options), capsicum_(plan.capsicum.layout, plan.userns) {}
+      : plan_(plan), options_(options), capsicum_(plan) {}
 
   Expected<RunResult> Run() {
     const HostFacts host = ProbeHost();
@@ -348,6 +348,13 @@ class Supervisor {
           break;
         case MessageType::kProgramStatus:
           program_status_ = message.value;
+          break;
+        case MessageType::kSandboxRoot:
+          // Only from the launcher: after its exec the report socket is gone (close-on-exec).
+          if (execs_ == 0 && passed >= 0) {
+            capsicum_.SetRoot(UniqueFd(passed));
+            passed = -1;
+          }
           break;
         case MessageType::kSetupFailed:
         case MessageType::kLaunchFailed:

@@ -5,7 +5,12 @@
 // (dup, F_DUPFD, dup2, dup3), close, inheritance through fork and exec, io_uring.
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
@@ -299,6 +304,325 @@ TEST_F(CapsicumSandboxTest, APreopenOnTheReportSocketsNumberDoesNotHangTheLaunch
             "\n    flags: [O_RDWR, O_CREAT]\n    rights: [CAP_WRITE]\n";
   }
   ExpectOps(FilePolicy("CAP_READ", "", more), {{"write:4", kOk}, {"read:4", kNo}});
+}
+
+// ---- capability mode -----------------------------------------------------------------------
+
+constexpr Expect kCapMode = Expect::kError;  // with "ECAPMODE"
+
+class CapabilityModeTest : public CapsicumSandboxTest {
+ protected:
+  void SetUp() override {
+    CapsicumSandboxTest::SetUp();
+    if (IsSkipped()) return;
+    // The directory the program is given (fd 3), and a file outside it.
+    dir_.Write("tree/file", "content");
+    dir_.Write("tree/sub/inner", "inner");
+    dir_.Write("outside", "secret");
+    const std::filesystem::path tree = dir_.path() / "tree";
+    std::filesystem::create_directory_symlink("../outside", tree / "up");
+    std::filesystem::create_symlink("/etc/passwd", tree / "abs");
+    std::filesystem::create_symlink("sub/inner", tree / "inlink");
+    // Writable by the sandbox's identity, whichever it is (a dedicated uid when run as root).
+    std::filesystem::permissions(tree, std::filesystem::perms::all);
+    std::filesystem::permissions(tree / "file", std::filesystem::perms::all);
+  }
+
+  // fd 3: the tree with `rights`; fd 4: the probe's directory (to execute it from); capability
+  // mode. `more` goes at the end.
+  std::string DirPolicy(const std::string& rights, const std::string& more = "") const {
+    return "descriptors:\n"
+           "  - path: /tree\n"
+           "    fd: 3\n"
+           "    type: directory\n"
+           "    rights: [" +
+           rights +
+           "]\n"
+           "  - path: /probe\n"
+           "    fd: 4\n"
+           "    type: directory\n"
+           "    rights: [CAP_LOOKUP, CAP_READ, CAP_FSTAT, CAP_FEXECVE, CAP_MMAP_RX]\n"
+           "capability_mode: true\n"
+           "filesystem:\n"
+           "  mounts:\n"
+           "    - {source: " +
+           std::filesystem::path(ProbePath()).parent_path().string() +
+           ", target: /probe}\n"
+           "    - {source: " +
+           (dir_.path() / "tree").string() +
+           ", target: /tree, readonly: false}\n"
+           "accept_approximate:\n"
+           "  - {clause: descriptors, backend: linux, justification: \"tests\"}\n"
+           "  - {clause: capability_mode, backend: linux, justification: \"tests\"}\n" +
+           more;
+  }
+
+  void ExpectCapModeOps(const std::string& policy, std::vector<Op> ops) {
+    for (Op& op : ops) {
+      if (op.expect == kCapMode && op.error.empty()) op.error = "ECAPMODE";
+    }
+    ExpectOps(policy, ops);
+  }
+};
+
+constexpr const char* kReadDir = "CAP_LOOKUP, CAP_READ, CAP_FSTAT, CAP_FSTATAT, CAP_SEEK";
+
+TEST_F(CapabilityModeTest, GlobalNamespacesAreGone) {
+  ExpectCapModeOps(DirPolicy(kReadDir), {{"open:-1:/tree/file", kCapMode},
+                                         {"openat:-100:/tree/file", kCapMode},
+                                         {"openat:-100:tree/file", kCapMode},
+                                         {"stat:-1:/", kCapMode},
+                                         {"access:-1:/tree/file", kCapMode},
+                                         {"mkdir:-1:/tree/new", kCapMode},
+                                         {"chdir:-1:/tree", kCapMode},
+                                         {"fchdir:3", kCapMode},
+                                         {"getcwd", kCapMode},
+                                         {"bind-unix:-1:/tree/socket", kCapMode},
+                                         {"connect-unix:-1:/tree/socket", kCapMode},
+                                         {"kill-parent", kCapMode},
+                                         {"kill-group", kCapMode},
+                                         {"ptrace-parent", kCapMode},
+                                         {"pidfd-parent", kCapMode},
+                                         {"fork-exec:-1:/probe/probe", kCapMode},
+                                         // What capability mode keeps.
+                                         {"kill-self", kOk},
+                                         {"socket-inet", kOk},
+                                         {"socketpair", kOk},
+                                         {"pipe", kOk},
+                                         {"pidfd-child", kOk},
+                                         {"fexecve-dir:4:probe", kOk},
+                                         {"read:3", Expect::kError, "EISDIR"}});
+}
+
+TEST_F(CapabilityModeTest, TheKernelsOwnLookupsFindOnlyTheLibraries) {
+  // Two calls whose path the filters cannot see and the supervisor cannot check without a
+  // race (the kernel reads it again): execveat with an absolute path (the descriptor is then
+  // ignored) and sendmsg to an AF_UNIX address. The program's root in capability mode holds
+  // only the library directories, so they find nothing there.
+  const std::filesystem::path socket_path = dir_.path() / "tree/socket";
+  const int listener = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  struct sockaddr_un address {};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof(address.sun_path), "%s", socket_path.c_str());
+  ASSERT_EQ(bind(listener, reinterpret_cast<const struct sockaddr*>(&address), sizeof(address)), 0);
+  chmod(socket_path.c_str(), 0777);
+  ExpectCapModeOps(DirPolicy(kReadDir),
+                   {{"execveat-path:4:probe:/probe/probe", Expect::kError, "ENOENT"},
+                    {"fexecve-dir:4:probe:ok", kOk},
+                    {"sendmsg-unix:-1:/tree/socket", Expect::kError, "ENOENT"},
+                    {"sendmsg-unix:-1:tree/socket", Expect::kError, "ENOENT"}});
+  char byte = 0;
+  EXPECT_LT(recv(listener, &byte, 1, MSG_DONTWAIT), 0) << "a datagram arrived";
+  close(listener);
+}
+
+TEST_F(CapabilityModeTest, LookupsStayBeneathTheDirectory) {
+  ExpectCapModeOps(DirPolicy(kReadDir),
+                   {{"openat:3:file", kOk},
+                    {"openat:3:sub/inner", kOk},
+                    {"openat:3:inlink", kOk},  // a symlink that stays inside
+                    {"openat:3:sub/../file", kOk},
+                    {"openat:3:.", kOk},
+                    {"openat:3:..", kNo},
+                    {"openat:3:../outside", kNo},
+                    {"openat:3:sub/../../outside", kNo},
+                    {"openat:3:up", kNo},   // a symlink out of it
+                    {"openat:3:abs", kNo},  // an absolute symlink
+                    {"openat:3:/etc/passwd", kNo},
+                    {"openat:3:missing", Expect::kError, "ENOENT"},
+                    {"openat-nofollow:3:inlink", Expect::kError, "ELOOP"},
+                    {"openat2-beneath:3:file", kOk},
+                    {"openat-path:3:file", kOk},  // O_PATH: installed opened for reading
+                    {"openat-path:3:sub", kOk},
+                    {"fstatat:3:file", kOk},
+                    {"fstatat:3:up", kNo},
+                    {"fstatat-nofollow:3:up", kOk},  // the link itself is beneath
+                    {"statx-at:3:sub/inner", kOk},
+                    {"faccessat:3:file", kOk},
+                    {"faccessat:3:../outside", kNo},
+                    {"readlinkat:3:inlink", kOk},
+                    {"openat-dir:3:sub", kOk}});
+}
+
+TEST_F(CapabilityModeTest, APathChangedDuringTheLookupChangesNothing) {
+  // The supervisor reads the path once and resolves its own copy: a thread rewriting the
+  // buffer to an escape ("../probe/probe", an ELF file outside fd 3) never gets it opened.
+  ExpectCapModeOps(DirPolicy(kReadDir), {{"race-path:3:file:../probe/probe", kOk}});
+  EXPECT_GT(last_.probe["value"][0]["value"].get<long>(), 0) << "some opens of `file` worked";
+}
+
+TEST_F(CapabilityModeTest, DescriptorsOpenedBeneathHaveTheDirectorysRights) {
+  ExpectCapModeOps(DirPolicy(kReadDir),
+                   {{"openat-then:3:file:read", kOk},
+                    {"openat-then:3:file:fstat", kOk},
+                    {"openat-then:3:file:lseek-set", kOk},
+                    {"openat-then:3:file:write", kNo},
+                    {"openat-then:3:file:mmap-r", kNo},  // no CAP_MMAP on the directory
+                    {"openat-then:3:file:fchmod", kNo},
+                    {"openat-then:3:sub:getdents", kOk},
+                    {"openat-write:3:file", kNo},  // opening for writing needs CAP_WRITE
+                    {"openat-create:3:new", kNo},
+                    {"mkdirat:3:d", kNo},
+                    {"unlinkat:3:file", kNo},
+                    {"renameat:3:file:moved", kNo},
+                    {"symlinkat:3:file:link", kNo},
+                    {"linkat:3:file:hard", kNo},
+                    {"fchmodat:3:file", kNo},
+                    {"utimensat:3:file", kNo}});
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() / "tree/file"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "tree/new"));
+}
+
+TEST_F(CapabilityModeTest, ChangesBeneathAWritableDirectory) {
+  const std::string rights =
+      std::string(kReadDir) +
+      ", CAP_WRITE, CAP_CREATE, CAP_FTRUNCATE, CAP_MKDIRAT, CAP_MKFIFOAT, CAP_UNLINKAT, "
+      "CAP_RENAMEAT_SOURCE, CAP_RENAMEAT_TARGET, CAP_SYMLINKAT, CAP_LINKAT_SOURCE, "
+      "CAP_LINKAT_TARGET, CAP_FCHMODAT, CAP_FUTIMESAT";
+  ExpectCapModeOps(DirPolicy(rights),
+                   {{"openat-create:3:new", kOk},
+                    {"openat-excl:3:new", Expect::kError, "EEXIST"},
+                    {"openat-rw-then:3:new:write", kOk},
+                    {"mkdirat:3:d", kOk},
+                    {"mkdirat:3:d", Expect::kError, "EEXIST"},
+                    {"mkdirat:3:../escaped", kNo},
+                    {"renameat:3:new:d/moved", kOk},
+                    {"renameat:3:d/moved:../escaped", kNo},
+                    {"linkat:3:d/moved:hard", kOk},
+                    {"symlinkat:3:d/moved:soft", kOk},
+                    {"readlinkat:3:soft", kOk},
+                    {"openat-then:3:soft:read", kOk},
+                    {"symlinkat:3:/etc/passwd:evil", kOk},  // made, but never followed out
+                    {"openat:3:evil", kNo},
+                    {"mknodat-fifo:3:fifo", kOk},
+                    {"fchmodat:3:d/moved", kOk},  // a file the program owns
+                    {"utimensat:3:file", kOk},
+                    {"unlinkat:3:hard", kOk},
+                    {"rmdirat:3:d", Expect::kError, "ENOTEMPTY"},
+                    {"unlinkat:3:../outside", kNo},
+                    {"unlinkat:3:up", kOk}});  // the link itself, not what it points to
+  const std::filesystem::path tree = dir_.path() / "tree";
+  EXPECT_EQ(ReadFile(tree / "d/moved"), "x");
+  EXPECT_TRUE(std::filesystem::is_symlink(tree / "soft"));
+  EXPECT_FALSE(std::filesystem::exists(tree / "hard"));
+  EXPECT_TRUE(std::filesystem::is_fifo(tree / "fifo"));
+  EXPECT_EQ(std::filesystem::status(tree / "d/moved").permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(ReadFile(dir_.path() / "outside"), "secret");
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "escaped"));
+}
+
+TEST_F(CapabilityModeTest, ExecutedProgramsStayInCapabilityMode) {
+  // The launcher's execve of the program is the one exec by path; the program's is refused.
+  ProbeRun run = Run(DirPolicy(kReadDir), {"probe", "exec", "/probe/probe", "ok"});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_EQ(run.probe["error"], "ECAPMODE") << run.out << run.err;
+  // fexecve of a descriptor works, and the program it runs cannot open a path (exit 1).
+  ExpectCapModeOps(DirPolicy(kReadDir), {{"fexecve-dir:4:probe:ok", kOk},
+                                         {"fexecve-dir:4:probe:write-file,/tree/x", kCapMode},
+                                         {"fexecve-dir:3:file", kNo},  // no CAP_FEXECVE
+                                         // Another thread could swap the descriptor for a
+                                         // directory while the kernel execs (docs).
+                                         {"fexecve-dir-threaded:4:probe", kCapMode},
+                                         {"clone-files", kCapMode}});
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "tree/x"));
+}
+
+// ---- unmodified dynamic programs, through the preopen library --------------------------------
+
+class UnmodifiedProgramsTest : public CapabilityModeTest {
+ protected:
+  // The host's system directories (the dynamic loader, libc, the programs), read-only; fd 3
+  // the tree (read-only rights), fd 4 /usr when `usr` (python3 looks for its files by path).
+  std::string ProgramPolicy(bool usr) const {
+    std::string policy =
+        "descriptors:\n"
+        "  - path: /tree\n"
+        "    fd: 3\n"
+        "    type: directory\n"
+        "    rights: [CAP_LOOKUP, CAP_READ, CAP_FSTAT, CAP_FSTATAT, CAP_SEEK, CAP_MMAP_R, "
+        "CAP_FCNTL, CAP_EVENT]\n";
+    if (usr) {
+      policy +=
+          "  - path: /usr\n"
+          "    fd: 4\n"
+          "    type: directory\n"
+          "    rights: [CAP_LOOKUP, CAP_READ, CAP_FSTAT, CAP_FSTATAT, CAP_SEEK, CAP_MMAP_R, "
+          "CAP_FCNTL]\n";
+    }
+    policy +=
+        "capability_mode: true\n"
+        "filesystem:\n"
+        "  mounts:\n"
+        "    - {source: /usr, target: /usr}\n"
+        "    - {source: " +
+        (dir_.path() / "tree").string() + ", target: /tree}\n";
+    std::string links;
+    for (const char* top : {"/bin", "/lib", "/lib64"}) {
+      if (!std::filesystem::exists(top)) continue;
+      if (std::filesystem::is_symlink(top)) {
+        links += std::string("    - {path: ") + top +
+                 ", target: " + std::filesystem::read_symlink(top).string() + "}\n";
+      } else {
+        policy += std::string("    - {source: ") + top + ", target: " + top + "}\n";
+      }
+    }
+    if (!links.empty()) policy += "  symlinks:\n" + links;
+    return policy +
+           "accept_approximate:\n"
+           "  - {clause: descriptors, backend: linux, justification: \"tests\"}\n"
+           "  - {clause: capability_mode, backend: linux, justification: \"tests\"}\n";
+  }
+};
+
+TEST_F(UnmodifiedProgramsTest, CatReadsAFileInThePreopenedDirectory) {
+  ProbeRun run = Run(ProgramPolicy(false), {"/bin/cat", "/tree/file", "/tree/sub/../inlink"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "contentinner");
+  // Outside every preopen: the path reaches the system, which answers ECAPMODE (4094); out of
+  // the directory through a symlink: ENOTCAPABLE (4093).
+  run = Run(ProgramPolicy(false), {"/bin/cat", "/etc/passwd"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("4094"), std::string::npos) << run.err;
+  run = Run(ProgramPolicy(false), {"/bin/cat", "/tree/up"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("4093"), std::string::npos) << run.err;
+}
+
+TEST_F(UnmodifiedProgramsTest, LsListsThePreopenedDirectory) {
+  ProbeRun run = Run(ProgramPolicy(false), {"/bin/ls", "/tree/sub"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "inner\n");
+}
+
+TEST_F(UnmodifiedProgramsTest, AShellCannotExecuteAProgramByPath) {
+  ProbeRun run = Run(ProgramPolicy(false), {"/bin/sh", "-c", "/bin/ls"});
+  EXPECT_EQ(run.exit_code, 126) << run.err;
+  EXPECT_NE(run.err.find("4094"), std::string::npos) << run.err;  // ECAPMODE
+}
+
+TEST_F(UnmodifiedProgramsTest, Python) {
+  if (!std::filesystem::exists("/usr/bin/python3")) GTEST_SKIP() << "no /usr/bin/python3";
+  const std::string script =
+      "import json, os\n"
+      "out = {'file': open('/tree/file').read(), 'list': sorted(os.listdir('/tree/sub'))}\n"
+      "for path in ['/etc/passwd', '/tree/up']:\n"
+      "    try:\n"
+      "        open(path)\n"
+      "    except OSError as e:\n"
+      "        out[path] = e.errno\n"
+      "try:\n"
+      "    open('/tree/new', 'w')\n"
+      "except OSError as e:\n"
+      "    out['write'] = e.errno\n"
+      "print(json.dumps(out, sort_keys=True))\n";
+  ProbeRun run = Run(ProgramPolicy(true), {"/usr/bin/python3", "-c", script});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out,
+            "{\"/etc/passwd\": 4094, \"/tree/up\": 4093, \"file\": \"content\", \"list\": "
+            "[\"inner\"], \"write\": 4093}\n")
+      << run.err;
 }
 
 }  // namespace

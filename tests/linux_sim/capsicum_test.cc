@@ -21,6 +21,7 @@
 #include <random>
 #include <set>
 
+#include "capsicum_capmode.h"
 #include "capsicum_table.h"
 #include "stockade/base/capsicum_abi.h"
 #include "stockade/linux_sim/seccomp.h"
@@ -158,6 +159,8 @@ std::string Name(CapsicumVerdict verdict) {
       return "allow";
     case CapsicumVerdict::kNotCapable:
       return "ENOTCAPABLE";
+    case CapsicumVerdict::kCapMode:
+      return "ECAPMODE";
     case CapsicumVerdict::kNoSys:
       return "ENOSYS";
     case CapsicumVerdict::kSupervise:
@@ -328,6 +331,7 @@ CapsicumVerdict Kernel(const CapsicumPlan& plan, int nr, const uint64_t args[6])
       return CapsicumVerdict::kSupervise;
     case SECCOMP_RET_ERRNO:
       if ((both & SECCOMP_RET_DATA) == STOCKADE_ENOTCAPABLE) return CapsicumVerdict::kNotCapable;
+      if ((both & SECCOMP_RET_DATA) == STOCKADE_ECAPMODE) return CapsicumVerdict::kCapMode;
       if ((both & SECCOMP_RET_DATA) == ENOSYS) return CapsicumVerdict::kNoSys;
       break;
   }
@@ -347,13 +351,21 @@ std::vector<uint64_t> Interesting(const CapsicumLayout& layout) {
     values.insert(static_cast<uint64_t>(block.back()));
     values.insert(static_cast<uint64_t>(block.front() - 1));
   }
-  for (const detail::SyscallSpec& spec : detail::CapsicumSpecs()) {
+  for (const detail::SyscallSpec& spec : detail::CapsicumSpecs(layout.capability_mode)) {
+    std::vector<detail::ArgCond> all;
     for (const detail::RightsCheck& check : spec.checks) {
-      for (const detail::ArgCond& c : check.when) {
-        values.insert(c.value);
-        values.insert(c.mask);
-        values.insert(c.value ^ c.mask);
-      }
+      all.insert(all.end(), check.when.begin(), check.when.end());
+    }
+    for (const detail::Denial& denial : spec.denials) {
+      all.insert(all.end(), denial.when.begin(), denial.when.end());
+    }
+    for (const detail::Route& route : spec.routes) {
+      all.insert(all.end(), route.when.begin(), route.when.end());
+    }
+    for (const detail::ArgCond& c : all) {
+      values.insert(c.value);
+      values.insert(c.mask);
+      values.insert(c.value ^ c.mask);
     }
   }
   values.insert(FIONREAD);
@@ -371,7 +383,9 @@ void ExpectProgramsEqualModel(const CapsicumLayout& layout) {
   std::mt19937_64 random(4093);
   size_t compared = 0, mismatches = 0;
   std::vector<int> numbers;
-  for (const detail::SyscallSpec& spec : detail::CapsicumSpecs()) numbers.push_back(spec.nr);
+  for (const detail::SyscallSpec& spec : detail::CapsicumSpecs(layout.capability_mode)) {
+    numbers.push_back(spec.nr);
+  }
   for (int nr : {Nr("execve"), Nr("getpid"), Nr("mprotect"), 1023, 4095}) numbers.push_back(nr);
   for (int nr : numbers) {
     for (int round = 0; round < 600; ++round) {
@@ -509,6 +523,159 @@ TEST(CapsicumFilterTest, AttachedWithoutAListenerCreatesOne) {
       << "the launcher waits in its execve until the supervisor holds the listener";
   SeccompPlan disabled;
   EXPECT_FALSE(AttachCapsicum(*capsicum, disabled).has_value());
+}
+
+// ---- capability mode ------------------------------------------------------------------------
+
+CapsicumLayout CapModeLayout(bool limits) {
+  launch::Manifest m = limits ? SampleManifest() : launch::Manifest();
+  m.program = "/bin/true";
+  m.argv = {"true"};
+  m.capability_mode = true;
+  if (!limits) m.preopens.push_back({3, launch::kRead | launch::kDirectory, 0, "/data"});
+  Expected<CapsicumLayout> layout = LayoutCapsicum(m, 1024, {"/lib", "/usr/lib"});
+  EXPECT_TRUE(layout.has_value()) << (layout.has_value() ? "" : layout.error().message());
+  return layout.has_value() ? *layout : CapsicumLayout();
+}
+
+TEST(CapsicumCapModeTest, TheLibraryDirectoriesGetAClassOfTheirOwn) {
+  const CapsicumLayout layout = CapModeLayout(false);
+  ASSERT_GE(layout.library_class, 0);
+  EXPECT_EQ(layout.classes[layout.library_class], LibraryClass());
+  EXPECT_TRUE(layout.classes[layout.library_class].directory);
+  EXPECT_EQ(layout.library_dirs, (std::vector<std::string>{"/lib", "/usr/lib"}));
+  EXPECT_EQ(layout.ClassOf(3), -1) << "an unlimited preopen stays unlimited";
+}
+
+TEST(CapsicumCapModeTest, CallsTimesCapabilityMode) {
+  const CapsicumLayout layout = CapModeLayout(true);
+  using V = CapsicumVerdict;
+  const Call calls[] = {
+      {"getpid", {}, V::kAllow, ""},
+      {"read", {0}, V::kAllow, "rights still apply..."},
+      {"read", {1}, V::kNotCapable, "... after capability mode"},
+      {"open", {0x1000, O_RDONLY}, V::kSupervise, "the supervisor decides (library directories)"},
+      {"open", {0x1000, O_RDWR | O_CREAT}, V::kSupervise, ""},
+      {"stat", {0x1000, 0x2000}, V::kSupervise, ""},
+      {"mkdir", {0x1000, 0755}, V::kCapMode, "a path from the working directory"},
+      {"unlink", {0x1000}, V::kCapMode, ""},
+      {"chdir", {0x1000}, V::kCapMode, ""},
+      {"fchdir", {3}, V::kCapMode, "FreeBSD refuses fchdir in capability mode"},
+      {"getcwd", {0x1000, 64}, V::kCapMode, ""},
+      {"openat", {kAtFdcwd, 0x1000, O_RDONLY}, V::kSupervise, "read-only: mechanism 5 may serve"},
+      {"openat", {5, 0x1000, O_RDWR}, V::kSupervise, "beneath any directory descriptor"},
+      {"openat", {3, 0x1000, O_RDWR}, V::kNotCapable, "the limited directory lacks CAP_WRITE"},
+      {"mkdirat", {kAtFdcwd, 0x1000, 0755}, V::kCapMode, "not read-only: ECAPMODE in the kernel"},
+      {"mkdirat", {5, 0x1000, 0755}, V::kSupervise, ""},
+      {"renameat", {5, 0x1000, kAtFdcwd, 0x2000}, V::kCapMode, "either side with AT_FDCWD"},
+      {"newfstatat", {4, 0x1000, 0x2000, AT_EMPTY_PATH}, V::kSupervise, "fstat is supervised too"},
+      {"utimensat", {5, 0, 0, 0}, V::kAllow, "futimens: no lookup"},
+      {"utimensat", {5, 0x1000, 0, 0}, V::kSupervise, ""},
+      {"kill", {1, 15}, V::kSupervise, "only the process itself: the supervisor compares"},
+      {"tgkill", {1, 1, 15}, V::kSupervise, ""},
+      {"bind", {5, 0x1000, 16}, V::kCapMode, ""},
+      {"connect", {5, 0x1000, 16}, V::kCapMode, ""},
+      {"sendto", {5, 0, 0, 0, 0, 0}, V::kAllow, ""},
+      {"sendto", {5, 0, 0, 0, 0x1000, 16}, V::kCapMode, "a destination address"},
+      {"clone", {0x3d0f00, 0}, V::kAllow, "threads"},
+      {"clone", {0x10000000 | 17, 0}, V::kCapMode, "CLONE_NEWUSER"},
+      {"clone3", {0x1000, 88}, V::kNoSys, "flags in memory: glibc falls back to clone"},
+      {"prlimit64", {0, 7, 0, 0x1000}, V::kAllow, "its own limits"},
+      {"prlimit64", {42, 7, 0, 0x1000}, V::kCapMode, "another process's"},
+      {"execve", {0x1000, 0x2000, 0x3000}, V::kSupervise, "ECAPMODE except the launcher's"},
+      {"execveat", {kAtFdcwd, 0x1000, 0, 0, AT_EMPTY_PATH}, V::kCapMode, ""},
+      {"execveat", {5, 0x1000, 0, 0, 0}, V::kCapMode, "fexecve only: AT_EMPTY_PATH"},
+      {"execveat", {5, 0x1000, 0, 0, AT_EMPTY_PATH}, V::kSupervise, "not a directory?"},
+      {"ptrace", {}, V::kCapMode, ""},
+      {"mount", {}, V::kCapMode, ""},
+      {"shmget", {}, V::kCapMode, "SysV IPC keys are global"},
+      {"setgroups", {0, 0}, V::kCapMode, ""},
+      {"setuid", {0}, V::kAllow, ""},
+      {"socket", {2, 1, 0}, V::kAllow, ""},
+      {"pidfd_open", {7, 0}, V::kSupervise, "only the caller's children"},
+      {"pidfd_getfd", {5, 7, 0}, V::kCapMode, ""},
+      {"io_uring_setup", {1, 0}, V::kNoSys, ""},
+      {"clock_nanosleep", {0, 0, 0x1000, 0}, V::kAllow, "sleep(3)"},
+      {"mmap", {0, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, ~0ULL, 0}, V::kAllow, ""},
+      {"seccomp", {1, 0, 0x1000}, V::kAllow, "more filters only restrict"},
+  };
+  for (const Call& call : calls) {
+    const CapsicumVerdict verdict = DecideCapsicum(layout, Nr(call.name), call.args.data());
+    EXPECT_EQ(Name(verdict), Name(call.expected))
+        << call.name << "(" << std::hex << call.args[0] << ", " << call.args[1] << ", "
+        << call.args[2] << ", ...) " << call.why;
+  }
+  // Capability mode alone, without limited descriptors, is enough for io_uring to be refused.
+  const uint64_t args[6] = {1};
+  EXPECT_EQ(DecideCapsicum(CapModeLayout(false), Nr("io_uring_setup"), args), V::kNoSys);
+}
+
+TEST(CapsicumFilterTest, CapabilityModeEqualsModel) {
+  ExpectProgramsEqualModel(CapModeLayout(true));
+  ExpectProgramsEqualModel(CapModeLayout(false));
+}
+
+TEST(CapsicumCapModeTest, EveryLinuxSyscallIsClassified) {
+  for (int nr = 0; nr <= policy::kLinuxHighestKnownSyscall; ++nr) {
+    const policy::SyscallInfo* info = policy::FindSyscallByNumber(policy::Target::kLinux, nr);
+    if (!info) continue;
+    EXPECT_NE(detail::FindCapModeRule(nr), nullptr)
+        << info->name << " is not in capsicum_capmode.cc";
+  }
+}
+
+TEST(CapsicumCapModeTest, MatchesFreeBsdsCapabilityModeList) {
+  STOCKADE_REQUIRE_REFERENCE(reference);
+  testing::Table table = testing::ReadTsv(*reference / "freebsd" / "syscalls.tsv");
+  ASSERT_FALSE(table.rows.empty());
+  // FreeBSD name -> allowed in capability mode, from the current (non-compat) entry.
+  std::map<std::string, bool> allowed;
+  for (const auto& row : table.rows) {
+    const std::string& type = row.at("type");
+    const bool compat =
+        type.find("COMPAT") != std::string::npos || type.find("OBSOL") != std::string::npos;
+    const std::string& name = row.at("name");
+    const bool yes = row.at("capability_mode_allowed") == "yes";
+    if (!compat || !allowed.count(name)) allowed[name] = yes;
+  }
+  for (const detail::CapModeRule& rule : detail::CapModeTable()) {
+    const std::string name(rule.linux_name);
+    if (rule.freebsd.empty()) {
+      EXPECT_FALSE(rule.note.empty()) << name << ": a Linux-only call needs a reason";
+      continue;
+    }
+    std::string list(rule.freebsd);
+    size_t start = 0;
+    while (start <= list.size()) {
+      const size_t bar = list.find('|', start);
+      const std::string counterpart =
+          list.substr(start, bar == std::string::npos ? bar : bar - start);
+      start = bar == std::string::npos ? list.size() + 1 : bar + 1;
+      auto it = allowed.find(counterpart);
+      ASSERT_NE(it, allowed.end()) << name << ": FreeBSD has no syscall " << counterpart;
+      bool expect_allowed;
+      switch (rule.mode) {
+        case detail::CapMode::kAllow:
+        case detail::CapMode::kLookup:
+        case detail::CapMode::kSignal:
+          expect_allowed = true;
+          break;
+        case detail::CapMode::kDeny:
+        case detail::CapMode::kPath:
+          expect_allowed = false;
+          break;
+        default:
+          EXPECT_FALSE(rule.note.empty()) << name << ": a special case needs its reason";
+          continue;
+      }
+      if (it->second != expect_allowed) {
+        EXPECT_FALSE(rule.note.empty())
+            << name << " is treated " << (expect_allowed ? "as allowed" : "as forbidden")
+            << " but FreeBSD's " << counterpart << " is "
+            << (it->second ? "CAPENABLED" : "not CAPENABLED") << ", and no note says why";
+      }
+    }
+  }
 }
 
 // ---- coverage of the kernel's descriptor arguments ------------------------------------------

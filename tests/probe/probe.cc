@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/openat2.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -35,6 +36,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -113,6 +115,10 @@ const char* ErrnoName(int e) {
       return "ENAMETOOLONG";
     case EFAULT:
       return "EFAULT";
+    case ENOTEMPTY:
+      return "ENOTEMPTY";
+    case ECHILD:
+      return "ECHILD";
     case STOCKADE_ENOTCAPABLE:
       return "ENOTCAPABLE";
     case STOCKADE_ECAPMODE:
@@ -245,6 +251,7 @@ std::string DescriptorOp(const std::string& spec) {
   const std::string& op = parts[0];
   const int fd = parts.size() > 1 ? static_cast<int>(Number(parts[1].c_str())) : -1;
   const std::string arg = parts.size() > 2 ? parts[2] : "";
+  const std::string arg2 = parts.size() > 3 ? parts[3] : "";
   const long n = arg.empty() ? 0 : Number(arg.c_str());
   char byte = 'x';
   char buffer[256];
@@ -366,7 +373,256 @@ std::string DescriptorOp(const std::string& spec) {
     rc = openat(fd, arg.c_str(), O_RDONLY | O_CLOEXEC);
   else if (op == "open")
     rc = open(arg.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  else if (op == "io_uring_setup") {
+  // Lookups beneath a directory descriptor (PATH and TO from the spec; FD may be -100,
+  // AT_FDCWD).
+  else if (op == "openat-create")
+    rc = openat(fd, arg.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  else if (op == "openat-excl")
+    rc = openat(fd, arg.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  else if (op == "openat-write")
+    rc = openat(fd, arg.c_str(), O_WRONLY | O_CLOEXEC);
+  else if (op == "openat-dir")
+    rc = openat(fd, arg.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  else if (op == "openat-path")
+    rc = openat(fd, arg.c_str(), O_PATH | O_CLOEXEC);
+  else if (op == "openat-nofollow")
+    rc = openat(fd, arg.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  else if (op == "openat2-beneath") {
+    struct open_how how {};
+    how.flags = O_RDONLY | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH;
+    rc = syscall(SYS_openat2, fd, arg.c_str(), &how, sizeof(how));
+  } else if (op == "openat-then" || op == "openat-rw-then") {
+    // Opens PATH beneath FD, then runs the operation TO on the new descriptor: what rights
+    // the opened descriptor has. The result is the operation's.
+    const int opened =
+        openat(fd, arg.c_str(), (op == "openat-then" ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (opened < 0) {
+      rc = -1;
+    } else {
+      const std::string inner = DescriptorOp(arg2 + ":" + std::to_string(opened));
+      close(opened);
+      return "{\"op\":" + Quoted(spec) + ",\"inner\":" + inner + "," +
+             inner.substr(inner.find("\"ok\""));
+    }
+  } else if (op == "fstatat")
+    rc = fstatat(fd, arg.c_str(), &st, 0);
+  else if (op == "fstatat-nofollow")
+    rc = fstatat(fd, arg.c_str(), &st, AT_SYMLINK_NOFOLLOW);
+  else if (op == "statx-at") {
+    struct statx stx {};
+    rc = statx(fd, arg.c_str(), 0, STATX_BASIC_STATS, &stx);
+  } else if (op == "faccessat")
+    rc = faccessat(fd, arg.c_str(), R_OK, 0);
+  else if (op == "readlinkat")
+    rc = readlinkat(fd, arg.c_str(), buffer, sizeof(buffer));
+  else if (op == "mkdirat")
+    rc = mkdirat(fd, arg.c_str(), 0755);
+  else if (op == "mknodat-fifo")
+    rc = mknodat(fd, arg.c_str(), S_IFIFO | 0644, 0);
+  else if (op == "unlinkat")
+    rc = unlinkat(fd, arg.c_str(), 0);
+  else if (op == "rmdirat")
+    rc = unlinkat(fd, arg.c_str(), AT_REMOVEDIR);
+  else if (op == "renameat")
+    rc = renameat(fd, arg.c_str(), fd, arg2.c_str());
+  else if (op == "linkat")
+    rc = linkat(fd, arg.c_str(), fd, arg2.c_str(), 0);
+  else if (op == "symlinkat")
+    rc = symlinkat(arg.c_str(), fd, arg2.c_str());
+  else if (op == "fchmodat")
+    rc = fchmodat(fd, arg.c_str(), 0600, 0);
+  else if (op == "fchownat")
+    rc = fchownat(fd, arg.c_str(), static_cast<uid_t>(-1), static_cast<gid_t>(-1), 0);
+  else if (op == "utimensat")
+    rc = utimensat(fd, arg.c_str(), nullptr, 0);
+  // Calls that reach a global namespace (capability mode refuses them); FD is ignored.
+  else if (op == "stat")
+    rc = stat(arg.c_str(), &st);
+  else if (op == "access")
+    rc = access(arg.c_str(), R_OK);
+  else if (op == "mkdir")
+    rc = mkdir(arg.c_str(), 0755);
+  else if (op == "chdir")
+    rc = chdir(arg.c_str());
+  else if (op == "getcwd")
+    rc = getcwd(buffer, sizeof(buffer)) ? 0 : -1;
+  else if (op == "kill-self")
+    rc = kill(getpid(), 0);
+  else if (op == "kill-parent")
+    rc = kill(getppid(), 0);
+  else if (op == "kill-group")
+    rc = kill(0, 0);
+  else if (op == "socket-inet") {
+    rc = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  } else if (op == "socketpair") {
+    int pair[2];
+    rc = socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair);
+    if (rc == 0) {
+      close(pair[0]);
+      close(pair[1]);
+    }
+  } else if (op == "bind-unix" || op == "connect-unix") {
+    const int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un address {};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof(address.sun_path), "%s", arg.c_str());
+    const auto* a = reinterpret_cast<const struct sockaddr*>(&address);
+    rc = op == "bind-unix" ? bind(s, a, sizeof(address)) : connect(s, a, sizeof(address));
+    const int error = errno;
+    close(s);
+    errno = error;
+  } else if (op == "pipe") {
+    int pair[2];
+    rc = pipe2(pair, O_CLOEXEC);
+    if (rc == 0) {
+      close(pair[0]);
+      close(pair[1]);
+    }
+  } else if (op == "ptrace-parent")
+    rc = syscall(SYS_ptrace, 16 /* PTRACE_ATTACH */, getppid(), 0, 0);
+  else if (op == "pidfd-parent")
+    rc = syscall(SYS_pidfd_open, getppid(), 0);
+  else if (op == "pidfd-child") {
+    // A process descriptor for the caller's own child (pdfork's way on Linux), then wait.
+    const pid_t child = fork();
+    if (child == 0) _exit(7);
+    rc = syscall(SYS_pidfd_open, child, 0);
+    const int error = errno;
+    int status = 0;
+    waitpid(child, &status, 0);
+    if (rc >= 0) close(static_cast<int>(rc));
+    errno = error;
+    if (rc >= 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 7)) {
+      rc = -1;
+      errno = ECHILD;
+    }
+  } else if (op == "fork-exec") {
+    // The child's execve of PATH: its exit status 0 exec worked (PATH must exit 0), 1 ECAPMODE.
+    const pid_t child = fork();
+    if (child == 0) {
+      char* const args[] = {const_cast<char*>(arg.c_str()), const_cast<char*>("ok"), nullptr};
+      close(STDOUT_FILENO);  // the child's own line must not mix with this one
+      execve(arg.c_str(), args, environ);
+      _exit(errno == STOCKADE_ECAPMODE ? 1 : 2);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    const int how = WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+    rc = how == 0 ? 0 : -1;
+    errno = how == 1 ? STOCKADE_ECAPMODE : EIO;
+  } else if (op == "clone-files") {
+    // A child sharing the descriptor table (clone(CLONE_FILES) without CLONE_THREAD).
+    const long child = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+    if (child == 0) _exit(0);
+    rc = child;
+    if (child > 0) {
+      int status = 0;
+      waitpid(static_cast<pid_t>(child), &status, 0);
+    }
+  } else if (op == "fexecve-dir" || op == "fexecve-dir-threaded") {
+    // fexecve of PATH opened beneath FD: what capability mode allows, with CAP_FEXECVE. Exit
+    // status 0 is ok; otherwise 1 ECAPMODE (from fexecve, or the program's exit status 1).
+    const pid_t child = fork();
+    if (child == 0) {
+      if (op == "fexecve-dir-threaded") {
+        // A second thread that only waits: the process is multithreaded at the fexecve.
+        std::thread([] { pause(); }).detach();
+      }
+      const int program = openat(fd, arg.c_str(), O_RDONLY | O_CLOEXEC);
+      if (program < 0) _exit(errno == STOCKADE_ENOTCAPABLE ? 3 : 4);
+      // The program's arguments: TO split at ',' ("ok" without it).
+      std::vector<std::string> words = {arg};
+      for (size_t at = 0; !arg2.empty() && at <= arg2.size();) {
+        const size_t comma = std::min(arg2.find(',', at), arg2.size());
+        words.push_back(arg2.substr(at, comma - at));
+        at = comma + 1;
+      }
+      if (words.size() == 1) words.push_back("ok");
+      std::vector<char*> args;
+      for (std::string& word : words) args.push_back(word.data());
+      args.push_back(nullptr);
+      close(STDOUT_FILENO);
+      fexecve(program, args.data(), environ);
+      _exit(errno == STOCKADE_ENOTCAPABLE ? 3 : errno == STOCKADE_ECAPMODE ? 1 : 2);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    const int how = WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+    rc = how == 0 ? 0 : -1;
+    errno = how == 1 ? STOCKADE_ECAPMODE : how == 3 ? STOCKADE_ENOTCAPABLE : EIO;
+  } else if (op == "race-path") {
+    // race-path:FD:GOOD:BAD: a thread flips a path buffer between GOOD and BAD (an escape)
+    // while this one opens it beneath FD 2000 times and reads what it got. Fails (EIO) if any
+    // open yielded an ELF file (the probe, which is outside FD's directory).
+    char path[64] = {};
+    std::snprintf(path, sizeof(path), "%s", arg.c_str());
+    std::atomic<bool> stop{false};
+    std::thread flipper([&] {
+      const size_t size = std::max(arg.size(), arg2.size()) + 1;
+      std::vector<char> good(size, 0), bad(size, 0);
+      std::memcpy(good.data(), arg.data(), arg.size());
+      std::memcpy(bad.data(), arg2.data(), arg2.size());
+      while (!stop.load(std::memory_order_relaxed)) {
+        std::memcpy(path, bad.data(), size);
+        std::memcpy(path, good.data(), size);
+      }
+    });
+    long escaped = 0, opened = 0;
+    for (int i = 0; i < 2000; ++i) {
+      const int file = openat(fd, path, O_RDONLY | O_CLOEXEC);
+      if (file < 0) continue;
+      ++opened;
+      char head[4] = {};
+      if (read(file, head, 4) == 4 && std::memcmp(head,
+                                                  "\x7f"
+                                                  "ELF",
+                                                  4) == 0)
+        ++escaped;
+      close(file);
+    }
+    stop = true;
+    flipper.join();
+    rc = escaped ? -1 : opened;
+    errno = escaped ? EIO : 0;
+  } else if (op == "execveat-path") {
+    // execveat-path:FD:NAME:PATH: in a child, NAME opened beneath FD, then execveat(that
+    // descriptor, PATH, AT_EMPTY_PATH): with a file descriptor and an absolute PATH the kernel
+    // ignores the descriptor and looks PATH up itself. Exit status 0: it ran (PATH must exit
+    // 0); otherwise the errno, through the exit status (1 ENOENT, 2 ECAPMODE, 3 other).
+    const pid_t child = fork();
+    if (child == 0) {
+      const int file = openat(fd, arg.c_str(), O_RDONLY | O_CLOEXEC);
+      if (file < 0) _exit(3);
+      char* const args[] = {const_cast<char*>(arg2.c_str()), const_cast<char*>("ok"), nullptr};
+      close(STDOUT_FILENO);
+      syscall(SYS_execveat, file, arg2.c_str(), args, environ, AT_EMPTY_PATH);
+      _exit(errno == ENOENT ? 1 : errno == STOCKADE_ECAPMODE ? 2 : 3);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    const int how = WIFEXITED(status) ? WEXITSTATUS(status) : 3;
+    rc = how == 0 ? 0 : -1;
+    errno = how == 1 ? ENOENT : how == 2 ? STOCKADE_ECAPMODE : EIO;
+  } else if (op == "sendmsg-unix") {
+    // A datagram to the AF_UNIX socket bound at PATH, from a new unbound socket.
+    const int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un address {};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof(address.sun_path), "%s", arg.c_str());
+    struct iovec data {
+      &byte, 1
+    };
+    struct msghdr message {};
+    message.msg_name = &address;
+    message.msg_namelen = sizeof(address);
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
+    rc = sendmsg(s, &message, 0);
+    const int error = errno;
+    close(s);
+    errno = error;
+  } else if (op == "io_uring_setup") {
     char params[120] = {};
     rc = syscall(SYS_io_uring_setup, 4, params);
   } else if (op == "fork-read") {

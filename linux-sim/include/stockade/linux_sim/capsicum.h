@@ -60,6 +60,11 @@ struct CapsicumLayout {
   std::vector<std::pair<int, int>> fixed;  // (number, class), sorted by number
   int block_size = 0;                      // a power of two
   std::vector<int> block_base;             // per class, aligned to block_size
+  // Capability mode: the run-time linker's library directories (absolute, as the sandbox
+  // sees them), beneath which the supervisor performs read-only lookups by absolute path, and
+  // the class of what it opens there (mechanism 5). Empty and -1 outside capability mode.
+  std::vector<std::string> library_dirs;
+  int library_class = -1;
 
   bool limited() const { return !classes.empty(); }
   bool enabled() const { return limited() || capability_mode; }
@@ -74,6 +79,7 @@ struct CapsicumLayout {
 enum class CapsicumVerdict : uint8_t {
   kAllow,       // the kernel runs it
   kNotCapable,  // fails with ENOTCAPABLE: a descriptor lacks a right
+  kCapMode,     // fails with ECAPMODE: capability mode forbids it
   kNoSys,       // fails with ENOSYS: a mechanism that cannot be mediated (io_uring, Linux AIO)
   kSupervise,   // the supervisor performs it (seccomp user notification)
 };
@@ -84,9 +90,17 @@ CapsicumVerdict DecideCapsicum(const CapsicumLayout& layout, int nr, const uint6
 std::string MissingRight(const CapsicumLayout& layout, int nr, const uint64_t args[6]);
 
 // Lays out the manifest's limited descriptors. `nofile` is the program's RLIMIT_NOFILE soft
-// limit at exec: the blocks end there (or at 4096, whichever is lower). Fails
-// (kInvalidArgument) when the limit leaves no room for the blocks above the fixed numbers.
-Expected<CapsicumLayout> LayoutCapsicum(const launch::Manifest& manifest, uint64_t nofile);
+// limit at exec: the blocks end there (or at 4096, whichever is lower). In capability mode,
+// `library_dirs` are the run-time linker's directories (mechanism 5), which get a class of
+// their own. Fails (kInvalidArgument) when the limit leaves no room for the blocks above the
+// fixed numbers.
+Expected<CapsicumLayout> LayoutCapsicum(const launch::Manifest& manifest, uint64_t nofile,
+                                        const std::vector<std::string>& library_dirs = {});
+
+// The rights of what the run-time linker opens beneath its library directories (FreeBSD rtld's
+// LD_LIBRARY_PATH_FDS descriptors): CAP_READ, CAP_SEEK, CAP_FSTAT, CAP_MMAP_RX, CAP_FEXECVE,
+// CAP_LOOKUP, CAP_FSTATAT, CAP_FCNTL.
+RightsClass LibraryClass();
 
 struct CapsicumPlan {
   CapsicumLayout layout;
@@ -94,6 +108,11 @@ struct CapsicumPlan {
   // The notify program on its own (RET_USER_NOTIF or RET_ALLOW), as the tests evaluate it;
   // AttachCapsicum splices it in front of the listener filter.
   std::vector<sock_filter> notify_program;
+  // Capability mode: the directory the launcher chroots into right before exec (the program's
+  // own root, holding only the library directories, read-only), so that a lookup the kernel
+  // makes unsupervised (execveat's path, a sendmsg address, #!, PT_INTERP) finds nothing else;
+  // empty: none. The supervisor keeps the real root for its lookups.
+  std::string capmode_root;
 };
 
 // Compiles the layout's programs (native x86_64 only).

@@ -49,6 +49,7 @@ struct FsStep {
   uint64_t flags = 0;
   uint32_t mode = 0755;
   bool recursive = true;  // kSetAttr: also every mount beneath the target
+  bool optional = false;  // kBind: a source that does not exist (ENOENT) is skipped
   Origin origin;
 };
 
