@@ -3,24 +3,35 @@
  * calls of <sys/capsicum.h> as requests to linux-sim's supervisor through the reserved system
  * call (base/include/stockade/base/capsicum_abi.h).
  *
- * Nothing here enforces anything: the supervisor and the seccomp filters of the sandbox do. The
- * library only validates arguments (as FreeBSD's libc and kernel do) and passes them on; outside
- * a sandbox the kernel answers the reserved call with ENOSYS, and the calls that would limit
- * fail with EOPNOTSUPP rather than pretend. */
+ * The library enforces nothing itself: the supervisor and the seccomp filters do. It validates
+ * arguments (as FreeBSD's libc and kernel do), passes them on, installs the filters the
+ * supervisor compiles for the program's own limits, and forwards the calls those filters trap
+ * (docs/capsicum-linux.md, mechanism 7). Outside a sandbox the kernel answers the reserved call
+ * with ENOSYS, and the calls that would limit fail with EOPNOTSUPP rather than pretend. */
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capsicum.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "stockade/base/capsicum_abi.h"
 
 #define EXPORT __attribute__((visibility("default")))
+
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP 1 /* si_code of a SIGSYS from SECCOMP_RET_TRAP */
+#endif
 
 _Static_assert(ENOTCAPABLE == STOCKADE_ENOTCAPABLE, "generated header and ABI disagree");
 _Static_assert(ECAPMODE == STOCKADE_ECAPMODE, "generated header and ABI disagree");
@@ -160,29 +171,151 @@ EXPORT bool cap_rights_contains(const cap_rights_t* big, const cap_rights_t* lit
 
 /* ---- the system calls ------------------------------------------------------------------------ */
 
-/* One request to the supervisor. Returns its result, or -1 with errno. */
-static long Request(long op, long a, long b, long c) {
-  return syscall(STOCKADE_CAPSICUM_SYSCALL, (long)STOCKADE_CAPSICUM_MAGIC, op, a, b, c, 0L);
+/* The runtime state this process is in (0: the policy's), its SIGSYS handler, and the buffer
+ * the supervisor writes a change's filter into. A change is made under g_lock, so that the
+ * filters are installed in the order the supervisor made the states. */
+static _Atomic uint64_t g_state;
+static atomic_int g_handler;
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct stockade_capsicum_filters g_filters;
+static struct sigaction g_previous;
+
+/* One request to the supervisor: the raw system call, so that the result (a negative errno
+ * value on failure) needs no errno, which a signal handler must not disturb. */
+static long Raw(long op, const struct stockade_capsicum_request* request) {
+#if defined(__x86_64__)
+  long result;
+  register long r10 __asm__("r10") = (long)(uintptr_t)request;
+  __asm__ volatile("syscall"
+                   : "=a"(result)
+                   : "0"((long)STOCKADE_CAPSICUM_SYSCALL), "D"((long)STOCKADE_CAPSICUM_MAGIC),
+                     "S"(op), "d"((long)atomic_load(&g_state)), "r"(r10)
+                   : "rcx", "r11", "memory");
+  return result;
+#else
+  (void)op;
+  (void)request;
+  return -ENOSYS; /* the emulation's filters are x86_64's */
+#endif
 }
 
-/* Outside a sandbox the kernel does not know the call. */
-static int Unsandboxed(void) { return errno == ENOSYS; }
+/* A SIGSYS that is not ours goes where it would have gone without the library. */
+static void Chain(int sig, siginfo_t* info, void* context) {
+  if ((g_previous.sa_flags & SA_SIGINFO) && g_previous.sa_sigaction != NULL) {
+    g_previous.sa_sigaction(sig, info, context);
+  } else if (g_previous.sa_handler == SIG_IGN) {
+    return;
+  } else if (g_previous.sa_handler != SIG_DFL && g_previous.sa_handler != NULL) {
+    g_previous.sa_handler(sig);
+  } else {
+    signal(SIGSYS, SIG_DFL);
+    raise(SIGSYS);
+  }
+}
 
-/* A call that would limit: fails where nothing enforces it. */
-static int Limit(long op, long a, long b, long c) {
-  if (Request(op, a, b, c) >= 0) return 0;
-  if (Unsandboxed()) errno = STOCKADE_CAPSICUM_UNSUPPORTED_ERRNO;
+/* A call a runtime filter trapped (SECCOMP_RET_TRAP with STOCKADE_CAPSICUM_TRAP_DATA): the
+ * supervisor performs it, and its result becomes the call's. Nothing here is trusted: the
+ * supervisor decides with the claimed state, which the filters have verified. */
+static void OnSigsys(int sig, siginfo_t* info, void* context) {
+#if defined(__x86_64__)
+  if (info->si_code != SYS_SECCOMP || info->si_errno != STOCKADE_CAPSICUM_TRAP_DATA) {
+    Chain(sig, info, context);
+    return;
+  }
+  ucontext_t* uc = (ucontext_t*)context;
+  greg_t* registers = uc->uc_mcontext.gregs;
+  struct stockade_capsicum_request request = {0};
+  request.nr = (uint64_t)(unsigned)info->si_syscall;
+  request.args[0] = (uint64_t)registers[REG_RDI];
+  request.args[1] = (uint64_t)registers[REG_RSI];
+  request.args[2] = (uint64_t)registers[REG_RDX];
+  request.args[3] = (uint64_t)registers[REG_R10];
+  request.args[4] = (uint64_t)registers[REG_R8];
+  request.args[5] = (uint64_t)registers[REG_R9];
+  registers[REG_RAX] = (greg_t)Raw(STOCKADE_CAPSICUM_OP_SYSCALL, &request);
+#else
+  Chain(sig, info, context);
+#endif
+}
+
+static int InstallHandler(void) {
+  if (atomic_load(&g_handler)) return 0;
+  struct sigaction action;
+  memset(&action, 0, sizeof(action));
+  action.sa_sigaction = OnSigsys;
+  action.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigemptyset(&action.sa_mask);
+  if (sigaction(SIGSYS, &action, &g_previous) != 0) return -1;
+  atomic_store(&g_handler, 1);
+  return 0;
+}
+
+static void UnlockInChild(void) { pthread_mutex_init(&g_lock, NULL); }
+
+/* A program executed inside a sandbox where runtime filters may already hold (its parent
+ * limited descriptors, or it is the same process after exec): the supervisor suggests the
+ * state, and the filters verify the suggestion on every call that names it. */
+__attribute__((constructor)) static void Adopt(void) {
+  pthread_atfork(NULL, NULL, UnlockInChild);
+  const long suggested = Raw(STOCKADE_CAPSICUM_OP_SUGGEST, NULL);
+  if (suggested > 0) {
+    atomic_store(&g_state, (uint64_t)suggested);
+    InstallHandler();
+  }
+}
+
+static int Fail(long result) {
+  errno = result == -ENOSYS ? STOCKADE_CAPSICUM_UNSUPPORTED_ERRNO : (int)-result;
   return -1;
+}
+
+/* A change (limit or cap_enter): the supervisor makes the new state and its filter, which is
+ * installed on every thread (TSYNC) before the process takes the state. */
+static int Change(long op, struct stockade_capsicum_request* request) {
+  pthread_mutex_lock(&g_lock);
+  request->filters = (uint64_t)(uintptr_t)&g_filters;
+  const long result = Raw(op, request);
+  if (result < 0) {
+    pthread_mutex_unlock(&g_lock);
+    return Fail(result);
+  }
+  if (result > 0) {
+    if (InstallHandler() != 0) {
+      const int error = errno;
+      pthread_mutex_unlock(&g_lock);
+      errno = error;
+      return -1;
+    }
+    for (uint32_t i = 0; i < g_filters.count && i < STOCKADE_CAPSICUM_MAX_PROGRAMS; ++i) {
+      struct sock_fprog program;
+      program.len = (unsigned short)g_filters.length[i];
+      program.filter = (struct sock_filter*)(void*)g_filters.program[i];
+      const long installed =
+          syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &program);
+      if (installed != 0) {
+        const int error = installed > 0 ? EBUSY : errno; /* > 0: a thread that could not sync */
+        pthread_mutex_unlock(&g_lock);
+        errno = error;
+        return -1;
+      }
+    }
+    atomic_store(&g_state, g_filters.state);
+  }
+  pthread_mutex_unlock(&g_lock);
+  return 0;
 }
 
 static int ValidFd(int fd) { return fcntl(fd, F_GETFD) >= 0; }
 
-EXPORT int cap_enter(void) { return Limit(STOCKADE_CAPSICUM_OP_ENTER, 0, 0, 0); }
+EXPORT int cap_enter(void) {
+  struct stockade_capsicum_request request = {0};
+  return Change(STOCKADE_CAPSICUM_OP_ENTER, &request);
+}
 
 EXPORT int cap_getmode(unsigned int* modep) {
-  const long mode = Request(STOCKADE_CAPSICUM_OP_GETMODE, 0, 0, 0);
+  const long mode = Raw(STOCKADE_CAPSICUM_OP_GETMODE, NULL);
   if (mode < 0) {
-    if (!Unsandboxed()) return -1;
+    if (mode != -ENOSYS) return Fail(mode);
     *modep = 0; /* nothing put this process in capability mode */
     return 0;
   }
@@ -200,8 +333,11 @@ EXPORT int cap_rights_limit(int fd, const cap_rights_t* rights) {
     errno = EINVAL;
     return -1;
   }
-  return Limit(STOCKADE_CAPSICUM_OP_RIGHTS_LIMIT, fd, (long)rights->cr_rights[0],
-               (long)rights->cr_rights[1]);
+  struct stockade_capsicum_request request = {0};
+  request.fd = fd;
+  request.rights[0] = rights->cr_rights[0];
+  request.rights[1] = rights->cr_rights[1];
+  return Change(STOCKADE_CAPSICUM_OP_RIGHTS_LIMIT, &request);
 }
 
 EXPORT int __cap_rights_get(int version, int fd, cap_rights_t* rights) {
@@ -209,12 +345,17 @@ EXPORT int __cap_rights_get(int version, int fd, cap_rights_t* rights) {
     errno = EINVAL;
     return -1;
   }
-  cap_rights_t result;
-  if (Request(STOCKADE_CAPSICUM_OP_RIGHTS_GET, fd, (long)&result, 0) >= 0) {
-    *rights = result;
+  uint64_t words[2] = {0, 0};
+  struct stockade_capsicum_request request = {0};
+  request.fd = fd;
+  request.out = (uint64_t)(uintptr_t)words;
+  const long result = Raw(STOCKADE_CAPSICUM_OP_RIGHTS_GET, &request);
+  if (result >= 0) {
+    rights->cr_rights[0] = words[0];
+    rights->cr_rights[1] = words[1];
     return 0;
   }
-  if (!Unsandboxed()) return -1;
+  if (result != -ENOSYS) return Fail(result);
   if (!ValidFd(fd)) return -1; /* EBADF */
   CAP_ALL(rights);             /* nothing limits the descriptor */
   return 0;
@@ -225,13 +366,23 @@ EXPORT int cap_ioctls_limit(int fd, const cap_ioctl_t* cmds, size_t ncmds) {
     errno = EINVAL;
     return -1;
   }
-  return Limit(STOCKADE_CAPSICUM_OP_IOCTLS_LIMIT, fd, (long)cmds, (long)ncmds);
+  _Static_assert(sizeof(cap_ioctl_t) == sizeof(uint64_t), "commands are 64-bit words");
+  struct stockade_capsicum_request request = {0};
+  request.fd = fd;
+  request.ioctls = (uint64_t)(uintptr_t)cmds;
+  request.nioctls = ncmds;
+  return Change(STOCKADE_CAPSICUM_OP_IOCTLS_LIMIT, &request);
 }
 
 EXPORT ssize_t cap_ioctls_get(int fd, cap_ioctl_t* cmds, size_t maxcmds) {
-  const long count = Request(STOCKADE_CAPSICUM_OP_IOCTLS_GET, fd, (long)cmds, (long)maxcmds);
+  struct stockade_capsicum_request request = {0};
+  request.fd = fd;
+  request.out = (uint64_t)(uintptr_t)cmds;
+  request.nioctls = cmds == NULL ? 0 : maxcmds;
+  const long count = Raw(STOCKADE_CAPSICUM_OP_IOCTLS_GET, &request);
+  if (count == STOCKADE_CAPSICUM_IOCTLS_ALL_RESULT) return CAP_IOCTLS_ALL;
   if (count >= 0) return (ssize_t)count;
-  if (!Unsandboxed()) return -1;
+  if (count != -ENOSYS) return Fail(count);
   if (!ValidFd(fd)) return -1;
   return CAP_IOCTLS_ALL;
 }
@@ -241,16 +392,23 @@ EXPORT int cap_fcntls_limit(int fd, uint32_t fcntlrights) {
     errno = EINVAL;
     return -1;
   }
-  return Limit(STOCKADE_CAPSICUM_OP_FCNTLS_LIMIT, fd, (long)fcntlrights, 0);
+  struct stockade_capsicum_request request = {0};
+  request.fd = fd;
+  request.fcntls = fcntlrights;
+  return Change(STOCKADE_CAPSICUM_OP_FCNTLS_LIMIT, &request);
 }
 
 EXPORT int cap_fcntls_get(int fd, uint32_t* fcntlrightsp) {
   uint32_t mask = 0;
-  if (Request(STOCKADE_CAPSICUM_OP_FCNTLS_GET, fd, (long)&mask, 0) >= 0) {
+  struct stockade_capsicum_request request = {0};
+  request.fd = fd;
+  request.out = (uint64_t)(uintptr_t)&mask;
+  const long result = Raw(STOCKADE_CAPSICUM_OP_FCNTLS_GET, &request);
+  if (result >= 0) {
     *fcntlrightsp = mask;
     return 0;
   }
-  if (!Unsandboxed()) return -1;
+  if (result != -ENOSYS) return Fail(result);
   if (!ValidFd(fd)) return -1;
   *fcntlrightsp = CAP_FCNTL_ALL;
   return 0;

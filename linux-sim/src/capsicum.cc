@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <climits>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -146,14 +147,21 @@ class Compiler {
 
   // The notify program: USER_NOTIF for what the supervisor performs, else "continue": the
   // first instruction of `tail` (a filter it is spliced in front of), or ALLOW without one.
-  Expected<std::vector<sock_filter>> Notify(const std::vector<sock_filter>* tail) {
+  // The policy's (`runtime` false) also hands the supervisor the reserved call of
+  // libstockade-capsicum. A runtime filter's (`runtime`: mechanism 7) returns SECCOMP_RET_TRAP
+  // instead, for the library to forward, and leaves exec alone outside capability mode (there
+  // the supervisor would only let it continue, which a trapped call cannot).
+  Expected<std::vector<sock_filter>> Notify(const std::vector<sock_filter>* tail,
+                                            bool runtime = false) {
     BpfBuilder b;
     const BpfBuilder::Label next = b.NewLabel(), notify = b.NewLabel();
     std::vector<std::pair<int, BpfBuilder::Label>> entries;
     std::map<std::string, BpfBuilder::Label> bodies;
     std::vector<std::pair<BpfBuilder::Label, const SyscallSpec*>> to_emit;
+    if (!runtime) entries.push_back({STOCKADE_CAPSICUM_SYSCALL, notify});
     for (const SyscallSpec& spec : detail::CapsicumSpecs(layout_.capability_mode)) {
       if (!RoutesMatter(spec)) continue;
+      if (runtime && !layout_.capability_mode && IsExec(spec.nr)) continue;
       const std::string key = RouteKey(spec);
       auto it = bodies.find(key);
       if (it == bodies.end()) {
@@ -162,6 +170,8 @@ class Compiler {
       }
       entries.push_back({spec.nr, it->second});
     }
+    std::sort(entries.begin(), entries.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
     Prologue(b, next);
     Dispatch(b, entries, 0, entries.size(), next);
     for (const auto& [label, spec] : to_emit) {
@@ -170,7 +180,7 @@ class Compiler {
       b.Jump(next);
     }
     b.Bind(notify);
-    b.Ret(SECCOMP_RET_USER_NOTIF);
+    b.Ret(runtime ? SECCOMP_RET_TRAP | STOCKADE_CAPSICUM_TRAP_DATA : SECCOMP_RET_USER_NOTIF);
     b.Bind(next);
     if (tail) {
       b.AppendRaw(*tail);
@@ -205,6 +215,12 @@ class Compiler {
       key += "];";
     }
     return key;
+  }
+
+  static bool IsExec(int nr) {
+    static const int execve = policy::FindSyscall(policy::Target::kLinux, "execve")->number;
+    static const int execveat = policy::FindSyscall(policy::Target::kLinux, "execveat")->number;
+    return nr == execve || nr == execveat;
   }
 
   // Other architectures and x32 numbers continue to the policy's filters, which kill them.
@@ -456,6 +472,36 @@ bool CapsicumLayout::IsFixed(int64_t fd) const {
   return false;
 }
 
+int CapsicumLayout::SinceOf(int64_t fd) const {
+  if (fd < 0) return INT_MAX;
+  for (size_t i = 0; i < fixed.size(); ++i) {
+    if (fixed[i].first == fd) return i < fixed_since.size() ? fixed_since[i] : 0;
+  }
+  if (block_size <= 0) return INT_MAX;
+  const int64_t base = fd & ~static_cast<int64_t>(block_size - 1);
+  for (size_t c = 0; c < block_base.size(); ++c) {
+    if (block_base[c] == base) return c < block_since.size() ? block_since[c] : 0;
+  }
+  return INT_MAX;
+}
+
+int CapsicumLayout::PlacementClass(int64_t fd) const {
+  const int cls = ClassOf(fd);
+  if (cls < 0) return -1;
+  const int since = SinceOf(fd);
+  auto block_since_of = [&](size_t c) { return c < block_since.size() ? block_since[c] : 0; };
+  if (static_cast<size_t>(cls) < block_base.size() && block_since_of(cls) <= since) return cls;
+  // A narrower class with an older block (never a wider one, nor a younger block: a process
+  // really in an older state would see that block unlimited).
+  const RightsClass& limits = classes[static_cast<size_t>(cls)];
+  for (size_t c = 0; c < classes.size() && c < block_base.size(); ++c) {
+    if (block_since_of(c) <= since && limits.Covers(classes[c])) {
+      return static_cast<int>(c);
+    }
+  }
+  return -1;
+}
+
 std::vector<int> CapsicumLayout::BlockOf(int cls) const {
   std::vector<int> numbers;
   if (cls < 0 || static_cast<size_t>(cls) >= block_base.size()) return numbers;
@@ -596,27 +642,40 @@ std::string MissingRight(const CapsicumLayout& layout, int nr, const uint64_t ar
 Expected<CapsicumPlan> CompileCapsicum(const CapsicumLayout& layout) {
   CapsicumPlan plan;
   plan.layout = layout;
-  if (!layout.enabled()) return plan;
   Compiler compiler(layout);
-  STOCKADE_ASSIGN_OR_RETURN(plan.rights_program, compiler.Rights());
+  if (layout.enabled()) {
+    STOCKADE_ASSIGN_OR_RETURN(plan.rights_program, compiler.Rights());
+  }
   STOCKADE_ASSIGN_OR_RETURN(plan.notify_program, compiler.Notify(nullptr));
   return plan;
 }
 
 Status AttachCapsicum(const CapsicumPlan& capsicum, SeccompPlan& seccomp) {
-  if (!capsicum.layout.enabled()) return {};
   if (!seccomp.enabled) {
+    if (!capsicum.layout.enabled()) return {};
     return Error(ErrorCode::kUnsupported, "Capsicum emulation needs seccomp filters");
   }
   Compiler compiler(capsicum.layout);
   if (seccomp.listener && !seccomp.programs.empty()) {
     STOCKADE_ASSIGN_OR_RETURN(seccomp.programs.back(), compiler.Notify(&seccomp.programs.back()));
   } else {
-    seccomp.programs.push_back(capsicum.notify_program);
+    STOCKADE_ASSIGN_OR_RETURN(std::vector<sock_filter> notify, compiler.Notify(nullptr));
+    seccomp.programs.push_back(std::move(notify));
     seccomp.listener = true;
   }
-  seccomp.programs.insert(seccomp.programs.begin(), capsicum.rights_program);
+  if (!capsicum.rights_program.empty()) {
+    seccomp.programs.insert(seccomp.programs.begin(), capsicum.rights_program);
+  }
   return {};
+}
+
+Expected<std::vector<sock_filter>> CompileCapsicumRights(const CapsicumLayout& layout) {
+  if (!layout.enabled()) return std::vector<sock_filter>{};
+  return Compiler(layout).Rights();
+}
+
+Expected<std::vector<sock_filter>> CompileCapsicumTraps(const CapsicumLayout& layout) {
+  return Compiler(layout).Notify(nullptr, /*runtime=*/true);
 }
 
 }  // namespace stockade::linux_sim

@@ -95,7 +95,8 @@ struct Base {
   UniqueFd dir;
   std::string rest;  // relative to dir; "." for dir itself
   uint64_t resolve = 0;
-  int cls = -1;          // the class a descriptor opened here gets; -1: unlimited
+  int cls = -1;          // the limits of the directory (what the call is checked against); -1: none
+  int place = -1;        // the class whose block a descriptor opened here goes to
   bool beneath = false;  // EXDEV means an escape: ENOTCAPABLE
 };
 
@@ -185,10 +186,11 @@ LookupEngine::~LookupEngine() {
   if (worker_.joinable()) worker_.join();
 }
 
-void LookupEngine::Submit(int listener, const struct seccomp_notif& notification) {
+void LookupEngine::Submit(int listener, const struct seccomp_notif& notification,
+                          const CapsicumLayout* layout) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!worker_.joinable()) worker_ = std::thread([this] { Work(); });
-  jobs_.push_back({listener, notification});
+  jobs_.push_back({listener, notification, layout ? layout : &layout_});
   ready_.notify_one();
 }
 
@@ -230,7 +232,7 @@ void LookupEngine::Work() {
       Send(job.listener, job.notification.id, 0, EACCES);  // fail closed
       continue;
     }
-    Perform(job.listener, job.notification);
+    Perform(job.listener, job.notification, *job.layout);
   }
 }
 
@@ -347,6 +349,7 @@ int Lookup::Resolve(int dirfd, const std::string& path, bool read_only, Base* ba
       }
       base->resolve = kBeneath;
       base->cls = layout_.library_class;
+      base->place = layout_.library_class;
       base->beneath = true;
       return base->dir ? 0 : errno;
     }
@@ -381,6 +384,7 @@ int Lookup::Resolve(int dirfd, const std::string& path, bool read_only, Base* ba
   base->rest = path;
   base->resolve = kBeneath;
   base->cls = layout_.ClassOf(dirfd);
+  base->place = layout_.PlacementClass(dirfd);
   base->beneath = true;
   return 0;
 }
@@ -484,7 +488,8 @@ void Lookup::Open(int dirfd, uint64_t path_arg, uint64_t flags, uint64_t mode,
     // docs/capsicum-linux.md, "Differences from FreeBSD").
     if ((error = Substitute(&file))) return Fail(error);
   }
-  Install(std::move(file), base.cls, cloexec);
+  if (base.cls >= 0 && base.place < 0) return Fail(STOCKADE_ENOTCAPABLE);  // nowhere safe
+  Install(std::move(file), base.place, cloexec);
 }
 
 int Lookup::Substitute(UniqueFd* file) {
@@ -739,7 +744,8 @@ void Lookup::Run() {
 
 }  // namespace
 
-void LookupEngine::Perform(int listener, const struct seccomp_notif& n) {
+void LookupEngine::Perform(int listener, const struct seccomp_notif& n,
+                           const CapsicumLayout& layout) {
   NotifyTarget target;
   {
     ReachIn reach;
@@ -750,13 +756,15 @@ void LookupEngine::Perform(int listener, const struct seccomp_notif& n) {
   if (!root_) return Send(listener, n.id, 0, EACCES);
   if (!libraries_opened_) {
     libraries_opened_ = true;
-    for (const std::string& dir : layout_.library_dirs) {
+    const std::vector<std::string>& dirs =
+        plan_.capsicum.library_dirs.empty() ? layout.library_dirs : plan_.capsicum.library_dirs;
+    for (const std::string& dir : dirs) {
       const long fd = OpenHow(root_.get(), dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
                               RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
       libraries_.emplace_back(dir, UniqueFd(fd >= 0 ? static_cast<int>(fd) : -1));
     }
   }
-  Lookup(plan_, layout_, placement_, listener, n, target, root_, libraries_).Run();
+  Lookup(plan_, layout, placement_, listener, n, target, root_, libraries_).Run();
 }
 
 }  // namespace stockade::linux_sim::detail

@@ -46,16 +46,19 @@ class LookupEngine {
   LookupEngine(const LookupEngine&) = delete;
   LookupEngine& operator=(const LookupEngine&) = delete;
 
-  // Queues the notification for the worker, which answers it. From the supervisor's thread.
-  void Submit(int listener, const struct seccomp_notif& notification);
+  // Queues the notification for the worker, which answers it, deciding with `layout` (the
+  // plan's when null; it must outlive the job). From the supervisor's thread.
+  void Submit(int listener, const struct seccomp_notif& notification,
+              const CapsicumLayout* layout = nullptr);
 
  private:
   struct Job {
     int listener;
     struct seccomp_notif notification;
+    const CapsicumLayout* layout;
   };
   void Work();
-  void Perform(int listener, const struct seccomp_notif& n);
+  void Perform(int listener, const struct seccomp_notif& n, const CapsicumLayout& layout);
   // The worker's identity, once, on its thread: errno on failure.
   int BecomeProgram();
 

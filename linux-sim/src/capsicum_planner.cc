@@ -26,6 +26,11 @@ uint64_t DescriptorLimit(const SandboxPlan& plan) {
   return own.rlim_cur;
 }
 
+// Where the blocks of classes end: the descriptor limit, at most 4096.
+int DescriptorTop(const SandboxPlan& plan) {
+  return static_cast<int>(std::min<uint64_t>(DescriptorLimit(plan), 4096));
+}
+
 bool AnyLimit(const policy::Policy& policy) {
   for (const policy::Descriptor& d : policy.descriptors) {
     if (d.rights || d.ioctls || d.fcntls) return true;
@@ -142,7 +147,15 @@ Status PlanCapsicum(const policy::Policy& policy, const HostFacts& host, Sandbox
   STOCKADE_ASSIGN_OR_RETURN(
       CapsicumLayout layout,
       LayoutCapsicum(plan.manifest, DescriptorLimit(plan), LibraryDirectories(plan)));
-  if (!layout.enabled()) return {};
+  if (!layout.enabled()) {
+    // Nothing limited before exec; the program may still limit itself (mechanism 7), through
+    // the reserved call, which needs the listener.
+    if (!host.seccomp_filter || !host.seccomp_user_notif || !plan.seccomp.enabled) return {};
+    STOCKADE_ASSIGN_OR_RETURN(plan.capsicum, CompileCapsicum(layout));
+    plan.capsicum.library_dirs = LibraryDirectories(plan);
+    plan.capsicum.descriptor_top = DescriptorTop(plan);
+    return AttachCapsicum(plan.capsicum, plan.seccomp);
+  }
   if (plan.landlock.enabled) {
     // The lookup worker performs lookups for the program and must then be in its Landlock
     // domain too; it does not build one yet, so the combination fails closed.
@@ -156,6 +169,8 @@ Status PlanCapsicum(const policy::Policy& policy, const HostFacts& host, Sandbox
                  "kernel lacks");
   }
   STOCKADE_ASSIGN_OR_RETURN(plan.capsicum, CompileCapsicum(layout));
+  plan.capsicum.library_dirs = LibraryDirectories(plan);
+  plan.capsicum.descriptor_top = DescriptorTop(plan);
   AddCapabilityModeRoot(policy, plan);
   return AttachCapsicum(plan.capsicum, plan.seccomp);
 }

@@ -9,12 +9,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kcmp.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -57,6 +60,21 @@ pid_t InnermostId(pid_t id, const char* field) {
   return -1;
 }
 
+// The host id of the thread of host process `tgid` that its pid namespace calls `tid`, or -1.
+pid_t HostTid(pid_t tgid, pid_t tid) {
+  pid_t found = -1;
+  const std::string tasks = "/proc/" + std::to_string(tgid) + "/task";
+  if (DIR* dir = opendir(tasks.c_str())) {
+    while (struct dirent* entry = readdir(dir)) {
+      if (entry->d_name[0] == '.') continue;
+      const pid_t host = static_cast<pid_t>(std::atol(entry->d_name));
+      if (InnermostId(host, "NSpid") == tid) found = host;
+    }
+    closedir(dir);
+  }
+  return found;
+}
+
 pid_t HostTgid(pid_t tid) {
   std::ifstream status("/proc/" + std::to_string(tid) + "/status");
   std::string line;
@@ -85,6 +103,15 @@ void CapsicumSupervisor::Handle(int listener, const struct seccomp_notif& n, boo
   }
   NotifyTarget target;
   if (!target.Open(listener, n)) return;  // the thread is gone, or the call was interrupted
+  Dispatch(listener, n, target, layout_, /*forwarded=*/false);
+}
+
+void CapsicumSupervisor::Dispatch(int listener, const struct seccomp_notif& n, NotifyTarget& target,
+                                  const CapsicumLayout& layout, bool forwarded) {
+  const Numbers& nr = Syscalls();
+  const int call = n.data.nr;
+  current_ = &layout;
+  forwarded_ = forwarded;
   if (call == nr.dup || call == nr.dup2 || call == nr.dup3 || call == nr.fcntl) {
     return Dup(listener, n, target);
   }
@@ -101,13 +128,13 @@ void CapsicumSupervisor::Handle(int listener, const struct seccomp_notif& n, boo
       UniqueFd root(root_ ? fcntl(root_.get(), F_DUPFD_CLOEXEC, 0) : -1);
       lookups_ = std::make_unique<LookupEngine>(plan_, placement_, std::move(root));
     }
-    return lookups_->Submit(listener, n);
+    return lookups_->Submit(listener, n, &layout);
   }
   Send(listener, n.id, 0, ENOSYS);  // routed without a handler: fail closed
 }
 
 int CapsicumSupervisor::FreeSlot(NotifyTarget& target, int cls, int minimum) {
-  for (int number : layout_.BlockOf(cls)) {
+  for (int number : current_->BlockOf(cls)) {
     if (number >= minimum && !target.IsOpen(number)) return number;
   }
   return -1;
@@ -117,7 +144,7 @@ void CapsicumSupervisor::Dup(int listener, const struct seccomp_notif& n, Notify
   const Numbers& nr = Syscalls();
   const int call = n.data.nr;
   const int old_fd = Low(n.data.args[0]);
-  const int cls = layout_.ClassOf(old_fd);
+  const int cls = current_->ClassOf(old_fd);
   UniqueFd file = target.Get(old_fd);
   if (cls < 0 || !file) return Send(listener, n.id, 0, EBADF);
 
@@ -126,8 +153,12 @@ void CapsicumSupervisor::Dup(int listener, const struct seccomp_notif& n, Notify
     const bool cloexec = call == nr.fcntl && Low(n.data.args[1]) == F_DUPFD_CLOEXEC;
     const int minimum = call == nr.fcntl ? Low(n.data.args[2]) : 0;
     if (minimum < 0) return Send(listener, n.id, 0, EINVAL);
+    // A block limited at least as long as the original (mechanism 7: the program's own limits
+    // may be younger than the state a process names).
+    const int place = current_->PlacementClass(old_fd);
+    if (place < 0) return Send(listener, n.id, 0, STOCKADE_ENOTCAPABLE);
     std::lock_guard<std::mutex> lock(placement_);
-    const int slot = FreeSlot(target, cls, minimum);
+    const int slot = FreeSlot(target, place, minimum);
     if (slot < 0) return Send(listener, n.id, 0, EMFILE);
     const int installed = AddFd(listener, n.id, file.get(), slot, cloexec, /*answer=*/true);
     if (installed < 0 && installed != -ENOENT) Send(listener, n.id, 0, -installed);
@@ -145,16 +176,19 @@ void CapsicumSupervisor::Dup(int listener, const struct seccomp_notif& n, Notify
     return Send(listener, n.id, new_fd, 0);
   }
   if (new_fd < 0) return Send(listener, n.id, 0, EBADF);
-  RightsClass source = layout_.classes[static_cast<size_t>(cls)];
+  RightsClass source = current_->classes[static_cast<size_t>(cls)];
   struct stat st {};
   if (source.directory && fstat(file.get(), &st) == 0 && !S_ISDIR(st.st_mode)) {
     source.directory = false;  // a file opened beneath a directory may go where files may
   }
-  const int target_cls = layout_.ClassOf(new_fd);
+  const int target_cls = current_->ClassOf(new_fd);
   const RightsClass unlimited;
   const RightsClass& number =
-      target_cls >= 0 ? layout_.classes[static_cast<size_t>(target_cls)] : unlimited;
+      target_cls >= 0 ? current_->classes[static_cast<size_t>(target_cls)] : unlimited;
   if (!source.Covers(number)) return Send(listener, n.id, 0, STOCKADE_ENOTCAPABLE);
+  if (current_->SinceOf(new_fd) > current_->SinceOf(old_fd)) {
+    return Send(listener, n.id, 0, STOCKADE_ENOTCAPABLE);  // limited later than the original
+  }
   std::lock_guard<std::mutex> lock(placement_);
   const int installed =
       AddFd(listener, n.id, file.get(), new_fd, (flags & O_CLOEXEC) != 0, /*answer=*/true);
@@ -242,18 +276,23 @@ bool CapsicumSupervisor::Fstat(int listener, const struct seccomp_notif& n, Noti
 }
 
 void CapsicumSupervisor::Exec(int listener, const struct seccomp_notif& n, NotifyTarget& target) {
+  if (forwarded_) {
+    // A trapped exec cannot continue, and the supervisor cannot exec for the program. Only
+    // capability mode traps exec (docs: fexecve after cap_enter is refused).
+    return Send(listener, n.id, 0, current_->capability_mode ? STOCKADE_ECAPMODE : ENOSYS);
+  }
   if (n.data.nr == Syscalls().execve) {
     // execve looks its path up in the global namespace.
-    if (layout_.capability_mode) return Send(listener, n.id, 0, STOCKADE_ECAPMODE);
+    if (current_->capability_mode) return Send(listener, n.id, 0, STOCKADE_ECAPMODE);
     return Continue(listener, n.id);
   }
   // execveat: with a directory, the kernel would look the path up unsupervised; only a
   // non-directory (fexecve, or a path that then fails with ENOTDIR) may go on. In capability
   // mode the filter already refused AT_FDCWD and calls without AT_EMPTY_PATH.
   const int fd = Low(n.data.args[0]);
-  const int cls = layout_.ClassOf(fd);
-  if (layout_.capability_mode ||
-      (cls >= 0 && layout_.classes[static_cast<size_t>(cls)].directory)) {
+  const int cls = current_->ClassOf(fd);
+  if (current_->capability_mode ||
+      (cls >= 0 && current_->classes[static_cast<size_t>(cls)].directory)) {
     // In capability mode the check must also hold when the kernel acts, after CONTINUE: the
     // number could otherwise be closed and reused for a directory by another thread, and the
     // kernel would look the path up from it, unsupervised. Only a single-threaded process
@@ -261,7 +300,7 @@ void CapsicumSupervisor::Exec(int listener, const struct seccomp_notif& n, Notif
     // CLONE_THREAD) cannot change it while its one thread waits here. A non-directory then
     // makes the path harmless: "" executes the descriptor, a relative path fails with
     // ENOTDIR, an absolute one is looked up in the capability-mode root (the libraries).
-    if (layout_.capability_mode && target.Status("Threads") != "1") {
+    if (current_->capability_mode && target.Status("Threads") != "1") {
       return Send(listener, n.id, 0, STOCKADE_ECAPMODE);
     }
     UniqueFd file = target.Get(fd);
@@ -278,26 +317,39 @@ void CapsicumSupervisor::Signal(int listener, const struct seccomp_notif& n, Not
   const Numbers& nr = Syscalls();
   const int call = n.data.nr;
   const pid_t self = target.NamespaceTgid();
+  const pid_t tgid = HostTgid(target.tid());
   bool own = false;
   if (call == nr.kill || call == nr.rt_sigqueueinfo || call == nr.tgkill ||
       call == nr.rt_tgsigqueueinfo) {
     own = self > 0 && Low(n.data.args[0]) == self;
   } else {  // tkill(tid, sig): a thread of the caller's own process
-    const pid_t wanted = Low(n.data.args[0]);
-    const pid_t tgid = HostTgid(target.tid());
-    const std::string tasks = "/proc/" + std::to_string(tgid) + "/task";
-    if (DIR* dir = opendir(tasks.c_str())) {
-      while (struct dirent* entry = readdir(dir)) {
-        if (entry->d_name[0] == '.') continue;
-        if (InnermostId(static_cast<pid_t>(std::atol(entry->d_name)), "NSpid") == wanted) {
-          own = true;
-        }
-      }
-      closedir(dir);
-    }
+    own = HostTid(tgid, Low(n.data.args[0])) > 0;
   }
   if (!own) return Send(listener, n.id, 0, STOCKADE_ECAPMODE);
-  Continue(listener, n.id);
+  if (!forwarded_) return Continue(listener, n.id);
+  // Trapped: the supervisor sends it, to the same process (host ids).
+  const int sig =
+      Low(call == nr.tgkill || call == nr.rt_tgsigqueueinfo ? n.data.args[2] : n.data.args[1]);
+  long result = -1;
+  if (call == nr.kill) {
+    result = syscall(SYS_kill, tgid, sig);
+  } else if (call == nr.tkill || call == nr.tgkill) {
+    const pid_t tid = HostTid(tgid, Low(n.data.args[call == nr.tkill ? 0 : 1]));
+    if (tid <= 0) return Send(listener, n.id, 0, ESRCH);
+    result = syscall(SYS_tgkill, tgid, tid, sig);
+  } else {
+    siginfo_t info{};
+    const uint64_t address = call == nr.rt_sigqueueinfo ? n.data.args[2] : n.data.args[3];
+    if (!target.Read(address, &info, sizeof(info))) return Send(listener, n.id, 0, EFAULT);
+    if (call == nr.rt_sigqueueinfo) {
+      result = syscall(SYS_rt_sigqueueinfo, tgid, sig, &info);
+    } else {
+      const pid_t tid = HostTid(tgid, Low(n.data.args[1]));
+      if (tid <= 0) return Send(listener, n.id, 0, ESRCH);
+      result = syscall(SYS_rt_tgsigqueueinfo, tgid, tid, sig, &info);
+    }
+  }
+  Send(listener, n.id, 0, result == 0 ? 0 : errno);
 }
 
 void CapsicumSupervisor::PidfdOpen(int listener, const struct seccomp_notif& n,
@@ -341,6 +393,243 @@ void CapsicumSupervisor::PidfdOpen(int listener, const struct seccomp_notif& n,
     return;
   }
   Send(listener, n.id, 0, STOCKADE_ECAPMODE);
+}
+
+// ---- the program's own limits (mechanism 7) --------------------------------------------------
+
+namespace {
+
+pid_t ParentOf(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("PPid:", 0) == 0) return static_cast<pid_t>(std::atol(line.c_str() + 5));
+  }
+  return -1;
+}
+
+uint64_t RightBit(const char* name) { return FindRight(name)->value; }
+
+}  // namespace
+
+bool CapsicumSupervisor::Request(int listener, const struct seccomp_notif& n,
+                                 const PolicyAction& policy) {
+  if (n.data.args[0] != STOCKADE_CAPSICUM_MAGIC) {
+    Send(listener, n.id, 0, EINVAL);
+    return true;
+  }
+  NotifyTarget target;
+  if (!target.Open(listener, n)) return true;
+  if (!runtime_) {
+    const int top = plan_.capsicum.descriptor_top > 0 ? plan_.capsicum.descriptor_top : 1024;
+    runtime_ = std::make_unique<RuntimeStates>(layout_, plan_.capsicum.library_dirs, top);
+  }
+  const uint32_t op = static_cast<uint32_t>(n.data.args[1]);
+  if (op == STOCKADE_CAPSICUM_OP_SUGGEST) {
+    // Whatever this says, the claim check of the caller's filters verifies it.
+    pid_t pid = HostTgid(target.tid());
+    for (int hops = 0; pid > 1 && hops < 64; ++hops, pid = ParentOf(pid)) {
+      if (const uint64_t id = runtime_->Suggest(pid)) {
+        Send(listener, n.id, static_cast<int64_t>(id), 0);
+        return true;
+      }
+    }
+    Send(listener, n.id, 0, 0);
+    return true;
+  }
+  // The claimed state: the caller's, or a stricter descendant (its filters refused any other).
+  const RuntimeState* state = runtime_->Find(n.data.args[2]);
+  if (!state) {
+    Send(listener, n.id, 0, EINVAL);
+    return true;
+  }
+  if (op == STOCKADE_CAPSICUM_OP_GETMODE) {
+    Send(listener, n.id, state->full.capability_mode ? 1 : 0, 0);
+    return true;
+  }
+  struct stockade_capsicum_request request {};
+  if (!target.Read(n.data.args[3], &request, sizeof(request))) {
+    Send(listener, n.id, 0, EFAULT);
+    return true;
+  }
+  switch (op) {
+    case STOCKADE_CAPSICUM_OP_RIGHTS_LIMIT:
+    case STOCKADE_CAPSICUM_OP_IOCTLS_LIMIT:
+    case STOCKADE_CAPSICUM_OP_FCNTLS_LIMIT:
+    case STOCKADE_CAPSICUM_OP_ENTER:
+      Change(listener, n, target, *state, op, request);
+      return true;
+    case STOCKADE_CAPSICUM_OP_RIGHTS_GET:
+    case STOCKADE_CAPSICUM_OP_IOCTLS_GET:
+    case STOCKADE_CAPSICUM_OP_FCNTLS_GET:
+      Get(listener, n, target, *state, op, request);
+      return true;
+    case STOCKADE_CAPSICUM_OP_SYSCALL:
+      return Forward(listener, n, target, *state, request, policy);
+    default:
+      Send(listener, n.id, 0, EINVAL);
+      return true;
+  }
+}
+
+void CapsicumSupervisor::Change(int listener, const struct seccomp_notif& n, NotifyTarget& target,
+                                const RuntimeState& state, uint32_t op,
+                                const struct stockade_capsicum_request& r) {
+  Expected<RuntimeChange> change = RuntimeChange{};
+  if (op == STOCKADE_CAPSICUM_OP_ENTER) {
+    // The lookups capability mode sends to the supervisor would run outside the program's
+    // Landlock domain (as at plan time, capsicum_planner.cc).
+    if (plan_.landlock.enabled) return Send(listener, n.id, 0, EOPNOTSUPP);
+    change = runtime_->Enter(state);
+  } else {
+    const int fd = r.fd;
+    if (fd < 0 || !target.IsOpen(fd) || IsPlaceholder(target, fd)) {
+      return Send(listener, n.id, 0, EBADF);
+    }
+    const int cls = state.full.ClassOf(fd);
+    const RightsClass current =
+        cls >= 0 ? state.full.classes[static_cast<size_t>(cls)] : RightsClass{};
+    RightsClass limits = current;
+    if (op == STOCKADE_CAPSICUM_OP_RIGHTS_LIMIT) {
+      const RightSet wanted(r.rights[0], r.rights[1]);
+      if ((r.rights[0] & RightSet::kWord0Marker) == 0 ||
+          (r.rights[1] & RightSet::kWord1Marker) == 0 ||
+          !RightSet::All(RightRelease::kFreeBsd15).Contains(wanted)) {
+        return Send(listener, n.id, 0, EINVAL);
+      }
+      // FreeBSD's kern_cap_rights_limit: never more than the descriptor has; dropping
+      // CAP_IOCTL or CAP_FCNTL drops the command lists too.
+      if (cls >= 0 && !current.rights.Contains(wanted)) {
+        return Send(listener, n.id, 0, STOCKADE_ENOTCAPABLE);
+      }
+      limits.rights = wanted;
+      if (!wanted.Has(RightBit("CAP_IOCTL"))) limits.ioctls = std::vector<uint64_t>{};
+      if (!wanted.Has(RightBit("CAP_FCNTL"))) limits.fcntls = 0;
+    } else if (op == STOCKADE_CAPSICUM_OP_IOCTLS_LIMIT) {
+      if (r.nioctls > STOCKADE_CAPSICUM_MAX_IOCTLS) return Send(listener, n.id, 0, EINVAL);
+      std::vector<uint64_t> commands(r.nioctls);
+      if (!commands.empty() &&
+          !target.Read(r.ioctls, commands.data(), commands.size() * sizeof(uint64_t))) {
+        return Send(listener, n.id, 0, EFAULT);
+      }
+      std::sort(commands.begin(), commands.end());
+      commands.erase(std::unique(commands.begin(), commands.end()), commands.end());
+      if (current.ioctls && !std::includes(current.ioctls->begin(), current.ioctls->end(),
+                                           commands.begin(), commands.end())) {
+        return Send(listener, n.id, 0, STOCKADE_ENOTCAPABLE);
+      }
+      limits.ioctls = std::move(commands);
+    } else {
+      if ((r.fcntls & ~kFcntlAll) != 0) return Send(listener, n.id, 0, EINVAL);
+      if ((r.fcntls & ~current.fcntls) != 0) return Send(listener, n.id, 0, STOCKADE_ENOTCAPABLE);
+      limits.fcntls = r.fcntls;
+    }
+    UniqueFd file = target.Get(fd);
+    struct stat st {};
+    if (file && fstat(file.get(), &st) == 0 && S_ISDIR(st.st_mode)) limits.directory = true;
+    if (limits.directory && plan_.landlock.enabled) return Send(listener, n.id, 0, EOPNOTSUPP);
+    change = runtime_->Limit(state, fd, limits);
+  }
+  if (!change.has_value()) return Send(listener, n.id, 0, ENOMEM);
+  if (!change->state) return Send(listener, n.id, 0, 0);  // no change: nothing to install
+
+  // The programs, then the header, into the caller's struct stockade_capsicum_filters.
+  using Filters = struct stockade_capsicum_filters;
+  const size_t count = change->programs.size();
+  Filters header{};
+  header.state = change->state->id;
+  header.count = static_cast<uint32_t>(count);
+  for (size_t i = 0; i < count; ++i) {
+    const std::vector<sock_filter>& program = change->programs[i];
+    if (i >= STOCKADE_CAPSICUM_MAX_PROGRAMS || program.size() > STOCKADE_CAPSICUM_MAX_PROGRAM) {
+      return Send(listener, n.id, 0, ENOMEM);
+    }
+    static_assert(sizeof(sock_filter) == sizeof(header.program[0][0]));
+    header.length[i] = static_cast<uint32_t>(program.size());
+    const uint64_t at = r.filters + offsetof(Filters, program) + i * sizeof(header.program[0]);
+    if (!target.Write(at, program.data(), program.size() * sizeof(sock_filter))) {
+      return Send(listener, n.id, 0, EFAULT);
+    }
+  }
+  if (!target.Write(r.filters, &header, offsetof(Filters, program))) {
+    return Send(listener, n.id, 0, EFAULT);
+  }
+  runtime_->Took(HostTgid(target.tid()), change->state->id);
+  Send(listener, n.id, static_cast<int64_t>(count), 0);
+}
+
+void CapsicumSupervisor::Get(int listener, const struct seccomp_notif& n, NotifyTarget& target,
+                             const RuntimeState& state, uint32_t op,
+                             const struct stockade_capsicum_request& r) {
+  const int fd = r.fd;
+  if (fd < 0 || !target.IsOpen(fd) || IsPlaceholder(target, fd)) {
+    return Send(listener, n.id, 0, EBADF);
+  }
+  const int cls = state.full.ClassOf(fd);
+  const RightsClass* limits = cls >= 0 ? &state.full.classes[static_cast<size_t>(cls)] : nullptr;
+  if (op == STOCKADE_CAPSICUM_OP_RIGHTS_GET) {
+    const RightSet rights = limits ? limits->rights : RightSet::All(RightRelease::kFreeBsd15);
+    const uint64_t words[2] = {rights.word(0), rights.word(1)};
+    if (!target.Write(r.out, words, sizeof(words))) return Send(listener, n.id, 0, EFAULT);
+    return Send(listener, n.id, 0, 0);
+  }
+  if (op == STOCKADE_CAPSICUM_OP_FCNTLS_GET) {
+    const uint32_t mask = limits ? limits->fcntls : kFcntlAll;
+    if (!target.Write(r.out, &mask, sizeof(mask))) return Send(listener, n.id, 0, EFAULT);
+    return Send(listener, n.id, 0, 0);
+  }
+  if (!limits || !limits->ioctls) {
+    return Send(listener, n.id, STOCKADE_CAPSICUM_IOCTLS_ALL_RESULT, 0);
+  }
+  const std::vector<uint64_t>& commands = *limits->ioctls;
+  const size_t written = std::min<uint64_t>(commands.size(), r.nioctls);
+  if (written > 0 && !target.Write(r.out, commands.data(), written * sizeof(uint64_t))) {
+    return Send(listener, n.id, 0, EFAULT);
+  }
+  Send(listener, n.id, static_cast<int64_t>(commands.size()), 0);
+}
+
+bool CapsicumSupervisor::Forward(int listener, const struct seccomp_notif& n, NotifyTarget& target,
+                                 const RuntimeState& state,
+                                 const struct stockade_capsicum_request& r,
+                                 const PolicyAction& policy) {
+  // The trapped call, as if the kernel had sent it: the same thread and notification id.
+  struct seccomp_notif call = n;
+  call.data.nr = static_cast<int>(r.nr);
+  for (int i = 0; i < 6; ++i) call.data.args[i] = r.args[i];
+  uint64_t args[6];
+  for (int i = 0; i < 6; ++i) args[i] = r.args[i];
+  // The policy's filter came after the trap in the kernel's order of precedence: a kill wins
+  // over the trap, an errno does not; so it is applied here.
+  const uint32_t action = policy(call.data.nr, args);
+  switch (action & SECCOMP_RET_ACTION_FULL) {
+    case SECCOMP_RET_ALLOW:
+    case SECCOMP_RET_LOG:
+    case SECCOMP_RET_USER_NOTIF:
+    case SECCOMP_RET_TRACE:
+      break;
+    case SECCOMP_RET_ERRNO:
+      Send(listener, n.id, 0, static_cast<int>(action & SECCOMP_RET_DATA));
+      return true;
+    default:
+      return false;
+  }
+  switch (DecideCapsicum(state.full, call.data.nr, args)) {
+    case CapsicumVerdict::kNotCapable:
+      Send(listener, n.id, 0, STOCKADE_ENOTCAPABLE);
+      break;
+    case CapsicumVerdict::kCapMode:
+      Send(listener, n.id, 0, STOCKADE_ECAPMODE);
+      break;
+    case CapsicumVerdict::kNoSys:
+    case CapsicumVerdict::kAllow:  // never trapped: not a call the supervisor performs
+      Send(listener, n.id, 0, ENOSYS);
+      break;
+    case CapsicumVerdict::kSupervise:
+      Dispatch(listener, call, target, state.full, /*forwarded=*/true);
+      break;
+  }
+  return true;
 }
 
 }  // namespace stockade::linux_sim::detail

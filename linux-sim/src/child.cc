@@ -548,7 +548,8 @@ int SimPlatform::LimitFcntls(int fd, uint32_t mask) noexcept {
 // Capability mode, too, is the plan's filters (installed by Exec, so that nothing of the launch
 // runs unconfined after it); this step checks that the plan compiled them.
 int SimPlatform::SendRoot() noexcept {
-  if (root_sent_ || !plan_->capsicum.layout.enabled()) return 0;
+  // Also when nothing is limited before exec: the program may limit itself (mechanism 7).
+  if (root_sent_ || !plan_->seccomp.listener) return 0;
   const int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0) return errno;
   Message message{};

@@ -625,5 +625,78 @@ TEST_F(UnmodifiedProgramsTest, Python) {
       << run.err;
 }
 
+// ---- the program's own limits (mechanism 7) --------------------------------------------------
+
+class RuntimeLimitsTest : public CapabilityModeTest {
+ protected:
+  // Runs tests/probe/capsicum_runtime.c's SCENARIO on /tree; every check must pass, and there
+  // must be `checks` of them (a program that stopped early, or an exec that worked, has fewer).
+  void Scenario(const std::string& scenario, size_t checks, const std::string& descriptors = "") {
+    const std::string policy =
+        descriptors +
+        "filesystem:\n"
+        "  mounts:\n"
+        "    - {source: " +
+        std::filesystem::path(ProbePath()).parent_path().string() +
+        ", target: /probe}\n"
+        "    - {source: " +
+        (dir_.path() / "tree").string() +
+        ", target: /tree, readonly: false}\n"
+        "accept_approximate:\n"
+        "  - {clause: descriptors, backend: linux, justification: \"tests\"}\n";
+    ProbeRun run = Run(policy, {"/probe/capsicum_runtime", scenario, "/tree"});
+    EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+    size_t ok = 0;
+    for (size_t at = 0; (at = run.out.find("ok ", at)) != std::string::npos; ++at) {
+      if (at == 0 || run.out[at - 1] == '\n') ++ok;
+    }
+    EXPECT_EQ(ok, checks) << run.out << run.err;
+    EXPECT_EQ(run.out.find("FAIL"), std::string::npos) << run.out;
+  }
+};
+
+TEST_F(RuntimeLimitsTest, CapRightsLimitIsEnforced) { Scenario("limit", 21); }
+TEST_F(RuntimeLimitsTest, IoctlAndFcntlLimits) { Scenario("commands", 11); }
+TEST_F(RuntimeLimitsTest, CapEnter) { Scenario("enter", 18); }
+TEST_F(RuntimeLimitsTest, CaphLimitStdio) { Scenario("stdio", 5); }
+TEST_F(RuntimeLimitsTest, EveryThreadIsLimited) { Scenario("threads", 2); }
+TEST_F(RuntimeLimitsTest, ForgedRequestsGainNothing) { Scenario("forge", 7); }
+
+TEST_F(RuntimeLimitsTest, ThePolicysLimitsAreTheStartingPoint) {
+  Scenario("inherited", 7,
+           "descriptors:\n"
+           "  - path: /tree/file\n"
+           "    fd: 3\n"
+           "    rights: [CAP_READ, CAP_SEEK, CAP_FSTAT]\n");
+}
+
+TEST_F(RuntimeLimitsTest, AStateWithoutItsFilterGainsNothing) {
+  // A compromised program asks for a narrower limit on a policy descriptor, does not install
+  // the filter, and forwards a dup naming the new state: the copy would land in the new
+  // class's block, which its kernel filters do not limit. It is refused.
+  Scenario("escape", 4,
+           "descriptors:\n"
+           "  - path: /tree/file\n"
+           "    fd: 3\n"
+           "    rights: [CAP_READ, CAP_SEEK]\n");
+}
+
+TEST_F(RuntimeLimitsTest, AnUnchangedFreeBsdProgram) {
+  // tests/capsicum/programs/limit_and_enter.c, FreeBSD's API only: it limits a file, enters
+  // capability mode and checks the refusals itself.
+  const std::string policy =
+      "filesystem:\n"
+      "  mounts:\n"
+      "    - {source: " +
+      std::filesystem::path(ProbePath()).parent_path().string() +
+      ", target: /probe}\n"
+      "    - {source: " +
+      (dir_.path() / "tree").string() + ", target: /tree, readonly: false}\n";
+  ProbeRun run = Run(policy, {"/probe/limit_and_enter", "/tree/file"});
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(run.out,
+            "read \"content\" in capability mode; write, F_SETFL, open and widening refused\n");
+}
+
 }  // namespace
 }  // namespace stockade::testing

@@ -16,12 +16,14 @@
 #include <unistd.h>
 
 #include <array>
+#include <climits>
 #include <cstring>
 #include <map>
 #include <random>
 #include <set>
 
 #include "capsicum_capmode.h"
+#include "capsicum_runtime.h"
 #include "capsicum_table.h"
 #include "stockade/base/capsicum_abi.h"
 #include "stockade/linux_sim/seccomp.h"
@@ -462,11 +464,24 @@ TEST(CapsicumFilterTest, TooManyClassesIsRefusedNotTruncated) {
   EXPECT_NE(plan.error().message().find("at most 4096"), std::string::npos);
 }
 
-TEST(CapsicumFilterTest, NothingLimitedCompilesToNothing) {
+TEST(CapsicumFilterTest, NothingLimitedCompilesToTheReservedCallAlone) {
+  // No rights to check; the notify program still hands the supervisor libstockade-capsicum's
+  // reserved call (the program may limit itself: mechanism 7), and exec, so that the
+  // launcher's first exec waits for the listener to be fetched.
   Expected<CapsicumPlan> plan = CompileCapsicum(CapsicumLayout());
   ASSERT_TRUE(plan.has_value());
   EXPECT_TRUE(plan->rights_program.empty());
-  EXPECT_TRUE(plan->notify_program.empty());
+  const uint64_t args[6] = {STOCKADE_CAPSICUM_MAGIC, STOCKADE_CAPSICUM_OP_GETMODE, 0, 0, 0, 0};
+  EXPECT_EQ(
+      EvaluateBpf(plan->notify_program, AUDIT_ARCH_X86_64, STOCKADE_CAPSICUM_SYSCALL, 0, args),
+      SECCOMP_RET_USER_NOTIF);
+  EXPECT_EQ(EvaluateBpf(plan->notify_program, AUDIT_ARCH_X86_64, Nr("execve"), 0, args),
+            SECCOMP_RET_USER_NOTIF);
+  for (const char* name : {"read", "openat", "dup", "close", "kill"}) {
+    EXPECT_EQ(EvaluateBpf(plan->notify_program, AUDIT_ARCH_X86_64, Nr(name), 0, args),
+              SECCOMP_RET_ALLOW)
+        << name;
+  }
 }
 
 // ---- attached to a sandbox's filters -------------------------------------------------------
@@ -733,6 +748,180 @@ TEST(CapsicumTableTest, EveryRowNamesAKnownSyscallOnce) {
     ASSERT_NE(info, nullptr) << name;
     EXPECT_EQ(detail::FindCapsicumSpec(info->number), nullptr) << name << " is in both lists";
   }
+}
+
+// ---- the program's own limits (mechanism 7) --------------------------------------------------
+
+uint32_t Reserved(const std::vector<sock_filter>& program, uint64_t op, uint64_t claim) {
+  const uint64_t args[6] = {STOCKADE_CAPSICUM_MAGIC, op, claim, 0, 0, 0};
+  return EvaluateBpf(program, AUDIT_ARCH_X86_64, STOCKADE_CAPSICUM_SYSCALL, 0, args);
+}
+
+TEST(CapsicumRuntimeTest, TheClaimCheckAdmitsItsIntervalOnly) {
+  const std::vector<sock_filter> tail = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP)};
+  const uint64_t first = 0x00000001fffffff0ULL, last = 0x00000003ffffffffULL;
+  Expected<std::vector<sock_filter>> program = detail::CompileClaimCheck(first, last, tail);
+  ASSERT_TRUE(program.has_value()) << program.error().message();
+  const uint32_t denied = SECCOMP_RET_ERRNO | EPERM;
+  for (uint64_t claim : std::vector<uint64_t>{first, first + 1, first + 0x10, 0x0000000200000000ULL,
+                                              last - 1, last}) {
+    EXPECT_EQ(Reserved(*program, STOCKADE_CAPSICUM_OP_SYSCALL, claim), SECCOMP_RET_ALLOW)
+        << std::hex << claim;
+  }
+  for (uint64_t claim :
+       std::vector<uint64_t>{0, first - 1, last + 1, 0x00000001ffffffefULL, 0x0000000400000000ULL,
+                             0x8000000000000000ULL, ~uint64_t{0}}) {
+    EXPECT_EQ(Reserved(*program, STOCKADE_CAPSICUM_OP_SYSCALL, claim), denied) << std::hex << claim;
+    EXPECT_EQ(Reserved(*program, STOCKADE_CAPSICUM_OP_RIGHTS_LIMIT, claim), denied);
+  }
+  // OP_SUGGEST names no state; every other call goes on to the tail.
+  EXPECT_EQ(Reserved(*program, STOCKADE_CAPSICUM_OP_SUGGEST, 0), SECCOMP_RET_ALLOW);
+  const uint64_t args[6] = {0};
+  EXPECT_EQ(EvaluateBpf(*program, AUDIT_ARCH_X86_64, Nr("read"), 0, args), SECCOMP_RET_TRAP);
+  EXPECT_EQ(EvaluateBpf(*program, AUDIT_ARCH_I386, STOCKADE_CAPSICUM_SYSCALL, 0, args),
+            SECCOMP_RET_TRAP);
+}
+
+TEST(CapsicumRuntimeTest, StatesNestTheirIntervals) {
+  detail::RuntimeStates states(CapsicumLayout(), {"/lib"}, 1024);
+  RightsClass read_only;
+  read_only.rights = RightSet().Add(FindRight("CAP_READ")->value);
+  Expected<detail::RuntimeChange> a = states.Limit(states.Root(), 5, read_only);
+  ASSERT_TRUE(a.has_value() && a->state) << (a.has_value() ? "" : a.error().message());
+  Expected<detail::RuntimeChange> b = states.Limit(states.Root(), 6, read_only);  // a sibling
+  ASSERT_TRUE(b.has_value() && b->state);
+  Expected<detail::RuntimeChange> c = states.Enter(*a->state);  // a's child
+  ASSERT_TRUE(c.has_value() && c->state);
+  const detail::RuntimeState &sa = *a->state, &sb = *b->state, &sc = *c->state;
+  EXPECT_GT(sa.id, 0u);
+  EXPECT_TRUE(sc.id > sa.id && sc.last <= sa.last) << "a child's interval is inside its parent's";
+  EXPECT_TRUE(sb.id > sa.last || sb.last < sa.id) << "siblings' intervals are disjoint";
+  // So a's filter admits c's claim (stricter) but not b's nor the root's.
+  const std::vector<sock_filter>& program = a->programs.front();
+  EXPECT_EQ(Reserved(program, STOCKADE_CAPSICUM_OP_SYSCALL, sc.id), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(Reserved(program, STOCKADE_CAPSICUM_OP_SYSCALL, sb.id), SECCOMP_RET_ERRNO | EPERM);
+  EXPECT_EQ(Reserved(program, STOCKADE_CAPSICUM_OP_SYSCALL, 0), SECCOMP_RET_ERRNO | EPERM);
+  EXPECT_EQ(states.Find(sc.id), &sc);
+  EXPECT_TRUE(sc.full.capability_mode);
+  EXPECT_EQ(sc.full.ClassOf(5), sa.full.ClassOf(5));
+  // The same limits again change nothing.
+  Expected<detail::RuntimeChange> same = states.Limit(sa, 5, read_only);
+  ASSERT_TRUE(same.has_value());
+  EXPECT_EQ(same->state, nullptr);
+  // A chain of limits ends when its ids do (about 60 deep), not silently.
+  const detail::RuntimeState* at = &sa;
+  size_t depth = 0;
+  for (int fd = 7; fd < 200; ++fd) {
+    Expected<detail::RuntimeChange> next = states.Limit(*at, fd, read_only);
+    if (!next.has_value()) {
+      EXPECT_EQ(next.error().code(), ErrorCode::kResourceExhausted);
+      break;
+    }
+    if (next->state) at = next->state;
+    ++depth;
+  }
+  EXPECT_GT(depth, 20u);
+  EXPECT_LT(depth, 193u);
+}
+
+TEST(CapsicumRuntimeTest, CopiesGoOnlyWhereLimitsHeldAsLongAsTheOriginals) {
+  // The policy limits fd 3 (CAP_READ, CAP_SEEK). A process may really be in any ancestor of
+  // the state it names, where a younger block is unlimited: a copy of fd 3 may not go there.
+  CapsicumLayout plan;
+  RightsClass read_seek;
+  read_seek.rights = RightSet().Add(FindRight("CAP_READ")->value).Add(FindRight("CAP_SEEK")->value);
+  plan.classes = {read_seek};
+  plan.fixed = {{3, 0}};
+  plan.block_size = 32;
+  plan.block_base = {992};
+  EXPECT_EQ(plan.PlacementClass(3), 0);
+  EXPECT_EQ(plan.SinceOf(3), 0);
+  EXPECT_EQ(plan.SinceOf(5), INT_MAX);
+  EXPECT_EQ(plan.PlacementClass(5), -1) << "unlimited: no block";
+
+  detail::RuntimeStates states(plan, {"/lib"}, 1024);
+  RightsClass read_only;
+  read_only.rights = RightSet().Add(FindRight("CAP_READ")->value);
+  Expected<detail::RuntimeChange> narrowed = states.Limit(states.Root(), 3, read_only);
+  ASSERT_TRUE(narrowed.has_value() && narrowed->state);
+  const CapsicumLayout& d = narrowed->state->full;
+  EXPECT_EQ(d.SinceOf(3), 0) << "fd 3 has been limited since the policy";
+  const int young = d.ClassOf(3);
+  EXPECT_EQ(d.classes[static_cast<size_t>(young)], read_only);
+  EXPECT_EQ(d.SinceOf(d.BlockOf(young).front()), 1) << "its new class's block is younger";
+  EXPECT_EQ(d.PlacementClass(3), -1) << "nowhere safe: the copy is refused";
+
+  // A descriptor first limited now may have its copies in the new block.
+  Expected<detail::RuntimeChange> fresh = states.Limit(states.Root(), 5, read_only);
+  ASSERT_TRUE(fresh.has_value() && fresh->state);
+  const CapsicumLayout& e = fresh->state->full;
+  EXPECT_EQ(e.SinceOf(5), 1);
+  EXPECT_EQ(e.PlacementClass(5), e.ClassOf(5));
+  // And a class within fd 3's limits whose block is as old would do (here: none but its own).
+  EXPECT_EQ(e.PlacementClass(3), 0);
+}
+
+// A runtime filter from an empty policy is the whole emulation: its verdicts are the model's,
+// with SECCOMP_RET_TRAP for what the supervisor performs (exec excepted outside capability
+// mode: the trap cannot let it continue, and nothing needs checking there).
+void ExpectRuntimeProgramEqualsModel(const detail::RuntimeState& state,
+                                     const std::vector<sock_filter>& program) {
+  const CapsicumLayout& layout = state.full;
+  const std::vector<uint64_t> values = Interesting(layout);
+  std::mt19937_64 random(4094);
+  size_t mismatches = 0;
+  for (const detail::SyscallSpec& spec : detail::CapsicumSpecs(layout.capability_mode)) {
+    if (!layout.capability_mode && (spec.nr == Nr("execve") || spec.nr == Nr("execveat"))) {
+      continue;
+    }
+    for (int round = 0; round < 300; ++round) {
+      uint64_t args[6];
+      for (uint64_t& a : args) a = random() % 4 == 0 ? random() : values[random() % values.size()];
+      const CapsicumVerdict expected = DecideCapsicum(layout, spec.nr, args);
+      const uint32_t result = EvaluateBpf(program, AUDIT_ARCH_X86_64, spec.nr, 0, args);
+      CapsicumVerdict actual = CapsicumVerdict::kAllow;
+      if (result == (SECCOMP_RET_TRAP | STOCKADE_CAPSICUM_TRAP_DATA)) {
+        actual = CapsicumVerdict::kSupervise;
+      } else if (result == (SECCOMP_RET_ERRNO | STOCKADE_ENOTCAPABLE)) {
+        actual = CapsicumVerdict::kNotCapable;
+      } else if (result == (SECCOMP_RET_ERRNO | STOCKADE_ECAPMODE)) {
+        actual = CapsicumVerdict::kCapMode;
+      } else if (result == (SECCOMP_RET_ERRNO | ENOSYS)) {
+        actual = CapsicumVerdict::kNoSys;
+      } else if (result != SECCOMP_RET_ALLOW) {
+        ADD_FAILURE() << "unexpected result " << std::hex << result;
+      }
+      if (expected != actual && mismatches++ < 10) {
+        ADD_FAILURE() << "nr " << spec.nr << " args {" << std::hex << args[0] << ", " << args[1]
+                      << ", " << args[2] << ", " << args[3] << "}: model " << Name(expected)
+                      << ", filter " << Name(actual);
+      }
+    }
+  }
+  EXPECT_EQ(mismatches, 0u);
+}
+
+TEST(CapsicumRuntimeTest, TheFilterOfALimitEqualsTheModel) {
+  detail::RuntimeStates states(CapsicumLayout(), {"/lib", "/usr/lib"}, 1024);
+  RightsClass dir;
+  dir.rights = RightSet()
+                   .Add(FindRight("CAP_LOOKUP")->value)
+                   .Add(FindRight("CAP_READ")->value)
+                   .Add(FindRight("CAP_FSTAT")->value);
+  dir.directory = true;
+  Expected<detail::RuntimeChange> limited = states.Limit(states.Root(), 3, dir);
+  ASSERT_TRUE(limited.has_value() && limited->state);
+  ASSERT_EQ(limited->programs.size(), 1u);
+  ExpectRuntimeProgramEqualsModel(*limited->state, limited->programs.front());
+}
+
+TEST(CapsicumRuntimeTest, TheFilterOfCapEnterEqualsTheModel) {
+  // From an empty policy, cap_enter's filter (capability mode and the library class) is the
+  // whole of the emulation too.
+  detail::RuntimeStates states(CapsicumLayout(), {"/lib", "/usr/lib"}, 1024);
+  Expected<detail::RuntimeChange> entered = states.Enter(states.Root());
+  ASSERT_TRUE(entered.has_value() && entered->state) << entered.error().message();
+  ExpectRuntimeProgramEqualsModel(*entered->state, entered->programs.front());
 }
 
 }  // namespace

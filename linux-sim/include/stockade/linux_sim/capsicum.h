@@ -65,6 +65,14 @@ struct CapsicumLayout {
   // the class of what it opens there (mechanism 5). Empty and -1 outside capability mode.
   std::vector<std::string> library_dirs;
   int library_class = -1;
+  // The program's own limits (mechanism 7): the depth of this layout's runtime state (0: the
+  // policy's), and for each fixed number and block the depth since which it is limited
+  // (parallel to `fixed` and `block_base`; empty: all 0). A process may really be in any
+  // ancestor of the state it names, so a descriptor derived from a limited one may only go
+  // where the limits have held at least as long as the original's (PlacementClass).
+  int depth = 0;
+  std::vector<int> fixed_since;
+  std::vector<int> block_since;
 
   bool limited() const { return !classes.empty(); }
   bool enabled() const { return limited() || capability_mode; }
@@ -73,6 +81,13 @@ struct CapsicumLayout {
   bool IsFixed(int64_t fd) const;
   // The numbers of `cls`'s block, in order.
   std::vector<int> BlockOf(int cls) const;
+  // The depth since which number `fd` is limited; INT_MAX for an unlimited number.
+  int SinceOf(int64_t fd) const;
+  // The class whose block a descriptor derived from `fd` goes to (a copy, or what a lookup
+  // beneath it opens): fd's own class when its block has been limited since fd has been,
+  // else a class within fd's limits whose block has; -1 when there is none (or fd is
+  // unlimited: then no block is needed).
+  int PlacementClass(int64_t fd) const;
 };
 
 // What the emulation decides for a call, from its registers alone.
@@ -113,15 +128,27 @@ struct CapsicumPlan {
   // makes unsupervised (execveat's path, a sendmsg address, #!, PT_INTERP) finds nothing else;
   // empty: none. The supervisor keeps the real root for its lookups.
   std::string capmode_root;
+  // For the program's own limits (mechanism 7): the run-time linker's library directories, and
+  // where the blocks of new classes may end (min(RLIMIT_NOFILE, 4096)).
+  std::vector<std::string> library_dirs;
+  int descriptor_top = 0;
 };
 
 // Compiles the layout's programs (native x86_64 only).
 Expected<CapsicumPlan> CompileCapsicum(const CapsicumLayout& layout);
 
+// The programs of a runtime filter (mechanism 7): the rights program of `layout` (empty when it
+// limits nothing), and its notify program with SECCOMP_RET_TRAP (STOCKADE_CAPSICUM_TRAP_DATA)
+// in place of SECCOMP_RET_USER_NOTIF, without the reserved call, and without exec outside
+// capability mode.
+Expected<std::vector<sock_filter>> CompileCapsicumRights(const CapsicumLayout& layout);
+Expected<std::vector<sock_filter>> CompileCapsicumTraps(const CapsicumLayout& layout);
+
 // Adds the programs to a sandbox's seccomp plan: the rights program is installed first; the
 // notify program goes in front of the listener filter (which it becomes when there was none:
 // then execve is supervised so that the launcher waits for the supervisor, as with any
-// listener). Fails when the listener filter would exceed BPF's instruction limit.
+// listener). It always routes libstockade-capsicum's reserved call, also for a layout that
+// limits nothing. Fails when the listener filter would exceed BPF's instruction limit.
 Status AttachCapsicum(const CapsicumPlan& capsicum, SeccompPlan& seccomp);
 
 }  // namespace stockade::linux_sim
