@@ -325,6 +325,29 @@ escape(const char *dir)
 	return (failures);
 }
 
+/* The limits stay with the descriptor across exec: the probe (not linked with the library)
+ * reads it and is refused a seek. */
+static int
+exec_probe(const char *dir)
+{
+	cap_rights_t rights;
+	char read_op[32], seek_op[32];
+	int fd;
+
+	fd = open_in(dir, "file", O_RDONLY);
+	cap_rights_init(&rights, CAP_READ);
+	if (fd < 0 || cap_rights_limit(fd, &rights) != 0) {
+		check("limit before exec", 0, "cap_rights_limit");
+		return (failures);
+	}
+	snprintf(read_op, sizeof(read_op), "read:%d", fd);
+	snprintf(seek_op, sizeof(seek_op), "lseek-set:%d", fd);
+	fflush(stdout);
+	execl("/probe/probe", "probe", "ops", read_op, seek_op, (char *)NULL);
+	check("exec", 0, "execl");
+	return (failures);
+}
+
 static int ready, stop;
 static int thread_fd;
 static int thread_refused;
@@ -369,7 +392,7 @@ int
 main(int argc, char *argv[])
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s limit|commands|enter|stdio|threads|forge|inherited|escape DIR\n", argv[0]);
+		fprintf(stderr, "usage: %s limit|commands|enter|stdio|threads|forge|inherited|escape|exec DIR\n", argv[0]);
 		return (100);
 	}
 	if (strcmp(argv[1], "limit") == 0)
@@ -388,6 +411,8 @@ main(int argc, char *argv[])
 		inherited(argv[2]);
 	else if (strcmp(argv[1], "escape") == 0)
 		escape(argv[2]);
+	else if (strcmp(argv[1], "exec") == 0)
+		exec_probe(argv[2]);
 	else
 		return (100);
 	return (failures > 99 ? 99 : failures);

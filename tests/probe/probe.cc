@@ -622,6 +622,52 @@ std::string DescriptorOp(const std::string& spec) {
     const int error = errno;
     close(s);
     errno = error;
+  } else if (op == "scm-rights") {
+    // FD sent to itself over a Unix socket pair (SCM_RIGHTS); then TO (an operation) on the
+    // descriptor received. The result is the operation's.
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+      rc = -1;
+    } else {
+      char data = 'x';
+      struct iovec part {
+        &data, 1
+      };
+      alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+      struct msghdr message {};
+      message.msg_iov = &part;
+      message.msg_iovlen = 1;
+      message.msg_control = control;
+      message.msg_controllen = sizeof(control);
+      struct cmsghdr* header = CMSG_FIRSTHDR(&message);
+      header->cmsg_level = SOL_SOCKET;
+      header->cmsg_type = SCM_RIGHTS;
+      header->cmsg_len = CMSG_LEN(sizeof(int));
+      std::memcpy(CMSG_DATA(header), &fd, sizeof(int));
+      rc = sendmsg(pair[0], &message, 0);
+      int received = -1;
+      if (rc >= 0) {
+        std::memset(control, 0, sizeof(control));
+        message.msg_controllen = sizeof(control);
+        rc = recvmsg(pair[1], &message, MSG_CMSG_CLOEXEC);
+        header = CMSG_FIRSTHDR(&message);
+        if (rc >= 0 && header && header->cmsg_type == SCM_RIGHTS) {
+          std::memcpy(&received, CMSG_DATA(header), sizeof(int));
+        }
+      }
+      close(pair[0]);
+      close(pair[1]);
+      if (received >= 0) {
+        const std::string inner = DescriptorOp(arg + ":" + std::to_string(received));
+        close(received);
+        return "{\"op\":" + Quoted(spec) + ",\"inner\":" + inner + "," +
+               inner.substr(inner.find("\"ok\""));
+      }
+      if (rc >= 0) {
+        rc = -1;
+        errno = EIO;
+      }
+    }
   } else if (op == "io_uring_setup") {
     char params[120] = {};
     rc = syscall(SYS_io_uring_setup, 4, params);
@@ -662,6 +708,34 @@ int Run(const std::vector<std::string>& a) {
   if (action == "exit") {
     std::fflush(stdout);
     _exit(static_cast<int>(Number(arg(1))));
+  }
+  if (action == "read-bench") {
+    // FD COUNT [read|pread]: COUNT one-byte reads of FD (read(2) at the file's end by default,
+    // pread(2) at offset 0 with "pread"), timed. For bench/: a limited against an unlimited
+    // descriptor of the same file measures what the rights program costs a read.
+    const int fd = static_cast<int>(Number(arg(1)));
+    const long count = a.size() > 2 ? Number(arg(2)) : 100000;
+    const bool positioned = std::string(arg(3)) == "pread";
+    char byte = 0;
+    struct timespec start {
+    }, end{};
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    long failures = 0;
+    int last_error = 0;
+    for (long i = 0; i < count; ++i) {
+      const ssize_t n = positioned ? pread(fd, &byte, 1, 0) : read(fd, &byte, 1);
+      if (n < 0) {
+        ++failures;
+        last_error = errno;
+      }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    const double ns = (end.tv_sec - start.tv_sec) * 1e9 + (end.tv_nsec - start.tv_nsec);
+    char value[160];
+    std::snprintf(value, sizeof(value), "{\"count\":%ld,\"failures\":%ld,\"ns_per_call\":%.1f}",
+                  count, failures, count > 0 ? ns / static_cast<double>(count) : 0.0);
+    errno = last_error;
+    return Result(action, failures == 0, failures == 0 ? 0 : last_error, value);
   }
   if (action == "write-file") {
     const int fd = open(arg(1), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
