@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* libstockade-preopen's primitives on Linux: raw system calls (never the libc functions the
  * library interposes), with lookups under a preopen held beneath it by openat2(2)'s
- * RESOLVE_BENEATH, the nearest Linux has to FreeBSD's capability-mode lookups. */
+ * RESOLVE_BENEATH, the nearest Linux has to FreeBSD's capability-mode lookups.
+ *
+ * Under stockade's Capsicum emulation (STOCKADE_PREOPEN_LOOKUPS=capsicum, set by linux-sim) the
+ * system holds every *at() lookup beneath its directory descriptor, as FreeBSD's capability
+ * mode does, and cannot install the O_PATH descriptors the openat2 route opens: paths are then
+ * passed whole to the *at() calls, as on FreeBSD, and a path under no preopen goes to the
+ * system unchanged (which answers ECAPMODE, or serves a read-only library lookup). */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -15,6 +23,21 @@
 #include "preopen_linux.h"
 
 static long Sys(long result) { return result < 0 ? -errno : result; }
+
+/* 1: the system holds lookups beneath (STOCKADE_PREOPEN_LOOKUPS=capsicum); 0: openat2 does. */
+static int SystemBeneath(void) {
+  static atomic_int state = -1;
+  int value = atomic_load_explicit(&state, memory_order_relaxed);
+  if (value < 0) {
+    const char* lookups = getenv("STOCKADE_PREOPEN_LOOKUPS");
+    value = lookups != NULL && strcmp(lookups, "capsicum") == 0;
+    atomic_store_explicit(&state, value, memory_order_relaxed);
+  }
+  return value;
+}
+
+/* Whether the library must hold this lookup beneath its preopen itself. */
+static int Held(const PreopenPath* path) { return path->beneath && !SystemBeneath(); }
 
 /* openat2(2): RESOLVE_BENEATH refuses "..", absolute symlinks and symlinks leading out of
  * dirfd (EXDEV); RESOLVE_NO_MAGICLINKS refuses /proc/self/fd-style links (ELOOP). openat2 also
@@ -42,7 +65,7 @@ static int OpenParent(const PreopenPath* path, Parent* out) {
   out->fd = path->dirfd;
   out->owned = 0;
   out->last = path->path;
-  if (!path->beneath) return 0;
+  if (!Held(path)) return 0;
   const char* slash = strrchr(path->path, '/');
   if (slash == NULL) {
     memcpy(out->parent, ".", 2);
@@ -63,10 +86,10 @@ static void CloseParent(Parent* parent) {
   if (parent->owned) OsClose(parent->fd);
 }
 
-int PreopenNoMatchErrno(void) { return EPERM; }
+int PreopenNoMatchErrno(void) { return SystemBeneath() ? 0 : EPERM; }
 
 int OsOpen(const PreopenPath* path, int flags, mode_t mode) {
-  if (path->beneath) return OpenBeneath(path->dirfd, path->path, flags, mode);
+  if (Held(path)) return OpenBeneath(path->dirfd, path->path, flags, mode);
   return (int)Sys(syscall(SYS_openat, path->dirfd, path->path, flags, mode));
 }
 
@@ -77,7 +100,7 @@ static int OpenObject(const PreopenPath* path, int nofollow) {
 }
 
 int OsStat(const PreopenPath* path, struct stat* st, int flags) {
-  if (!path->beneath) {
+  if (!Held(path)) {
     return (int)Sys(syscall(SYS_newfstatat, path->dirfd, path->path, st, flags));
   }
   const int fd = OpenObject(path, flags & AT_SYMLINK_NOFOLLOW);
@@ -89,7 +112,7 @@ int OsStat(const PreopenPath* path, struct stat* st, int flags) {
 }
 
 int OsStatx(const PreopenPath* path, int flags, unsigned int mask, struct statx* buffer) {
-  if (!path->beneath) {
+  if (!Held(path)) {
     return (int)Sys(syscall(SYS_statx, path->dirfd, path->path, flags, mask, buffer));
   }
   const int fd = OpenObject(path, flags & AT_SYMLINK_NOFOLLOW);
@@ -101,7 +124,7 @@ int OsStatx(const PreopenPath* path, int flags, unsigned int mask, struct statx*
 }
 
 int OsAccess(const PreopenPath* path, int mode, int flags) {
-  if (!path->beneath) {
+  if (!Held(path)) {
     long result = syscall(SYS_faccessat2, path->dirfd, path->path, mode, flags);
     if (result < 0 && errno == ENOSYS && flags == 0) {
       result = syscall(SYS_faccessat, path->dirfd, path->path, mode);

@@ -13,6 +13,9 @@
  *       should see them; PATH absolute, '%', ',' and bytes outside 0x21..0x7e written %XX.
  *   STOCKADE_PREOPEN_CWD=PATH  the starting virtual working directory (same encoding);
  *       without it, getcwd(3) at load time, and when that fails there is none.
+ *   STOCKADE_PREOPEN_LOOKUPS=capsicum  (Linux) the system holds *at() lookups beneath their
+ *       descriptor (stockade's Capsicum emulation): paths go whole to the *at() calls, and a
+ *       path under no preopen goes to the system unchanged (os_linux.c).
  * Without STOCKADE_PREOPENS the library passes every call through unchanged. */
 
 #ifndef STOCKADE_FREEBSD_PREOPEN_PREOPEN_H_
@@ -81,7 +84,8 @@ typedef struct {
 } PreopenPath;
 
 /* Maps (dirfd, path) as the *at() calls take them. Returns 0, or a negative errno:
- * -PreopenNoMatchErrno() when an absolute (or cwd-relative) path is under no preopen, -EFAULT
+ * -PreopenNoMatchErrno() when an absolute (or cwd-relative) path is under no preopen (0 and the
+ * path unchanged when that is 0), -EFAULT
  * for NULL, -ENAMETOOLONG, -EBADF when a preopened descriptor was closed or replaced. */
 int PreopenResolve(int dirfd, const char* path, PreopenPath* out);
 
@@ -99,7 +103,8 @@ long PreopenReturn(long result);
 /* ---- Per-OS primitives (os_linux.c, os_freebsd.c). Negative errno on failure. ---- */
 
 /* The errno for a path under no preopen: ECAPMODE on FreeBSD (what the kernel answers for a
- * global-namespace lookup in capability mode); EPERM on Linux, which has no ECAPMODE. */
+ * global-namespace lookup in capability mode); EPERM on Linux, which has no ECAPMODE; 0 on
+ * Linux under stockade's Capsicum emulation: the path goes to the system unchanged. */
 int PreopenNoMatchErrno(void);
 int OsOpen(const PreopenPath* path, int flags, mode_t mode);
 int OsStat(const PreopenPath* path, struct stat* st, int flags);

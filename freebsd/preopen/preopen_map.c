@@ -134,7 +134,10 @@ int PreopenResolve(int dirfd, const char* path, PreopenPath* out) {
   if (error != 0) return -error;
   const char* rest = NULL;
   const PreopenEntry* entry = PreopenMatch(&g_table, absolute, &rest);
-  if (entry == NULL) return -PreopenNoMatchErrno();
+  if (entry == NULL) {
+    const int no_match = PreopenNoMatchErrno();
+    return no_match == 0 ? 0 : -no_match; /* 0: the system decides, on the path unchanged */
+  }
   error = StillOpen(entry);
   if (error != 0) return error;
   const size_t length = strlen(rest);

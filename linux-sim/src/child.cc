@@ -27,7 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
+#include <string>
 #include <vector>
 
 #include "landlock_abi.h"
@@ -120,20 +122,31 @@ int LoopbackUp() noexcept {
   return error;
 }
 
-[[noreturn]] void RunProgram(const ChildArgs& args) noexcept {
-  const SandboxPlan& plan = *args.plan;
+// The report socket is inherited on whatever number P's socketpair got (often 4). A preopen may
+// take that number, and the launcher's Duplicate() would then silently replace the socket, so
+// that the failure and listener reports went into the preopened file. It moves above every
+// number the manifest places before anything else runs.
+int MoveReportSocket(const ChildArgs& args) noexcept {
+  int above = 3;
+  for (int fd : args.plan->manifest.keep) above = fd >= above ? fd + 1 : above;
+  for (const launch::Preopen& p : args.plan->manifest.preopens) {
+    above = p.fd >= above ? p.fd + 1 : above;
+  }
+  if (args.report_fd >= above) return args.report_fd;
+  const int moved = fcntl(args.report_fd, F_DUPFD_CLOEXEC, above);
+  if (moved < 0) return args.report_fd;  // the number stays, as it always did
+  close(args.report_fd);
+  return moved;
+}
+
+[[noreturn]] void RunProgram(const ChildArgs& inherited) noexcept {
+  ChildArgs args = inherited;
+  args.report_fd = MoveReportSocket(inherited);
   sigprocmask(SIG_SETMASK, &args.original_mask, nullptr);
   // A new session without a controlling terminal: TIOCSTI and job control cannot reach the
   // caller's terminal (the kernel refuses TIOCSTI on a tty that is not the caller's ctty).
   if (setsid() < 0) Fail(args, Step::kNewSession, 0, errno);
   Trace(args.trace, Step::kNewSession, 0);
-  for (size_t i = 0; i < plan.limits.rlimits.size(); ++i) {
-    const RlimitStep& r = plan.limits.rlimits[i];
-    const struct rlimit value { r.soft, r.hard };
-    if (setrlimit(r.resource, &value) != 0)
-      Fail(args, Step::kRlimit, static_cast<int32_t>(i), errno);
-  }
-  Trace(args.trace, Step::kRlimit, 0);
   // Before Landlock and seccomp (both need it), and so that no execve can raise privileges.
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) Fail(args, Step::kNoNewPrivs, 0, errno);
   Trace(args.trace, Step::kNoNewPrivs, 0);
@@ -285,7 +298,12 @@ void Report(int report_fd, const Message& message, int fd_to_pass) noexcept {
   char oom_before[16] = {};
   if (oom >= 0 && read(oom, oom_before, sizeof(oom_before) - 1) <= 0) oom_before[0] = '\0';
   for (size_t i = 0; i < plan.fs.size(); ++i) {
-    if (int error = RunFsStep(plan.fs[i])) Fail(args, Step::kFs, static_cast<int32_t>(i), error);
+    if (int error = RunFsStep(plan.fs[i])) {
+      // An optional step (a library directory the host may not have) may find nothing there.
+      if (!(error == ENOENT && plan.fs[i].optional)) {
+        Fail(args, Step::kFs, static_cast<int32_t>(i), error);
+      }
+    }
     // One timing per clause (root, mounts, scratch, dev, proc...) and one for pivot_root.
     const bool last = i + 1 == plan.fs.size();
     if (last || plan.fs[i + 1].origin.clause != plan.fs[i].origin.clause ||
@@ -476,6 +494,10 @@ int SimPlatform::SetIdentity(const launch::Identity& identity) noexcept {
                  static_cast<unsigned>(cap));
     if (plan_->caps.ambient) capng_update(CAPNG_ADD, CAPNG_AMBIENT, static_cast<unsigned>(cap));
   }
+  // Capability mode chroots right before exec (EnterCapabilityMode): CAP_SYS_CHROOT stays
+  // permitted until then, outside the bounding set, so no exec can ever regain it.
+  if (!plan_->capsicum.capmode_root.empty())
+    capng_update(CAPNG_ADD, CAPNG_PERMITTED, CAP_SYS_CHROOT);
   if (capng_apply(CAPNG_SELECT_BOUNDS) != 0) return EPERM;
   // In a user namespace setgroups(2) is denied (/proc/PID/setgroups is "deny"), so there are
   // no supplementary groups to drop there.
@@ -538,10 +560,91 @@ int SimPlatform::CloseAllExcept(const int* keep, size_t count) noexcept {
   return syscall(SYS_close_range, next, ~0u, 0) == 0 ? 0 : errno;
 }
 
-int SimPlatform::LimitRights(int, const RightSet&) noexcept { return ENOSYS; }
-int SimPlatform::LimitIoctls(int, const uint64_t*, size_t) noexcept { return ENOSYS; }
-int SimPlatform::LimitFcntls(int, uint32_t) noexcept { return ENOSYS; }
-int SimPlatform::EnterCapabilityMode() noexcept { return ENOSYS; }
+// The limits themselves are the plan's seccomp filters, installed by Exec; these steps check
+// that the plan laid the descriptor out with exactly these limits (the two come from the same
+// manifest, so a mismatch is a bug and fails the launch), and that a descriptor whose class
+// holds no directory is not one: lookups relative to it would not be supervised.
+const RightsClass* SimPlatform::LimitedClass(int fd) const noexcept {
+  const CapsicumLayout& layout = plan_->capsicum.layout;
+  if (!layout.IsFixed(fd)) return nullptr;
+  return &layout.classes[static_cast<size_t>(layout.ClassOf(fd))];
+}
+
+int SimPlatform::CheckType(int fd, const RightsClass& limits) const noexcept {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return errno;
+  return !limits.directory && S_ISDIR(st.st_mode) ? EISDIR : 0;
+}
+
+int SimPlatform::LimitRights(int fd, const RightSet& rights) noexcept {
+  const RightsClass* limits = LimitedClass(fd);
+  if (!limits || !(limits->rights == rights)) return EINVAL;
+  return CheckType(fd, *limits);
+}
+
+int SimPlatform::LimitIoctls(int fd, const uint64_t* commands, size_t count) noexcept {
+  const RightsClass* limits = LimitedClass(fd);
+  if (!limits || !limits->ioctls) return EINVAL;
+  for (size_t i = 0; i < count; ++i) {
+    bool found = false;
+    for (uint64_t allowed : *limits->ioctls) found = found || allowed == commands[i];
+    if (!found) return EINVAL;
+  }
+  if (count < limits->ioctls->size()) {
+    // Every listed command must have come from the manifest (duplicates were merged).
+    for (uint64_t allowed : *limits->ioctls) {
+      bool found = false;
+      for (size_t i = 0; i < count; ++i) found = found || commands[i] == allowed;
+      if (!found) return EINVAL;
+    }
+  }
+  return CheckType(fd, *limits);
+}
+
+int SimPlatform::LimitFcntls(int fd, uint32_t mask) noexcept {
+  const RightsClass* limits = LimitedClass(fd);
+  if (!limits || limits->fcntls != mask) return EINVAL;
+  return CheckType(fd, *limits);
+}
+
+// Capability mode, too, is the plan's filters (installed by Exec, so that nothing of the launch
+// runs unconfined after it); this step checks that the plan compiled them.
+int SimPlatform::SendRoot() noexcept {
+  // Also when nothing is limited before exec: the program may limit itself (mechanism 7).
+  if (root_sent_ || !plan_->seccomp.listener) return 0;
+  const int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) return errno;
+  Message message{};
+  message.type = MessageType::kSandboxRoot;
+  message.step = Step::kLaunch;
+  Report(report_fd_, message, root);
+  close(root);
+  root_sent_ = true;
+  return 0;
+}
+
+int SimPlatform::EnterCapabilityMode() noexcept {
+  if (!plan_->capsicum.layout.capability_mode || !plan_->seccomp.enabled) return EINVAL;
+  if (int error = SendRoot()) return error;
+  const std::string& root = plan_->capsicum.capmode_root;
+  if (root.empty()) return 0;
+  // The program's own root: only the library directories (docs/capsicum-linux.md, mechanism
+  // 4). The supervisor performs every lookup the filters let through from the real root.
+  const bool kept = std::find(plan_->caps.keep.begin(), plan_->caps.keep.end(), CAP_SYS_CHROOT) !=
+                    plan_->caps.keep.end();
+  capng_get_caps_process();
+  capng_update(CAPNG_ADD, CAPNG_EFFECTIVE, CAP_SYS_CHROOT);
+  if (capng_apply(CAPNG_SELECT_CAPS) != 0) return EPERM;
+  if (chroot(root.c_str()) != 0) return errno;
+  if (chdir("/") != 0) return errno;
+  chrooted_ = true;
+  if (!kept) {
+    capng_update(CAPNG_DROP, static_cast<capng_type_t>(CAPNG_EFFECTIVE | CAPNG_PERMITTED),
+                 CAP_SYS_CHROOT);
+    if (capng_apply(CAPNG_SELECT_CAPS) != 0) return EPERM;
+  }
+  return 0;
+}
 
 namespace {
 
@@ -658,11 +761,38 @@ int SimPlatform::InstallFilters() noexcept {
   return 0;
 }
 
-int SimPlatform::Exec(int, const char* path, char* const argv[], char* const envp[]) noexcept {
+void SimPlatform::ApplyRlimits() noexcept {
+  // Last before Landlock and the filters, after every library call of the launch: libcap-ng
+  // reads /proc/PID/status through stdio (which allocates), and an address-space or data limit
+  // applied earlier could fail that, and a sanitizer runtime's allocations too.
+  const auto& rlimits = plan_->limits.rlimits;
+  for (size_t i = 0; i < rlimits.size(); ++i) {
+    const struct rlimit value { rlimits[i].soft, rlimits[i].hard };
+    if (setrlimit(rlimits[i].resource, &value) != 0) {
+      Message message{};
+      message.type = MessageType::kSetupFailed;
+      message.step = Step::kRlimit;
+      message.index = static_cast<int32_t>(i);
+      message.error = errno;
+      Report(report_fd_, message);
+      _exit(launch::kExitSetupFailed);
+    }
+  }
+  Trace(trace_, Step::kRlimit, 0);
+}
+
+int SimPlatform::Exec(int fd, const char* path, char* const argv[], char* const envp[]) noexcept {
+  if (int error = SendRoot()) return error;
+  ApplyRlimits();
   if (int error = ApplyLandlock()) return error;
   Trace(trace_, Step::kLandlock, 0);
   if (int error = InstallFilters()) return error;
   TraceWithoutSyscall(trace_, Step::kSeccomp);
+  if (chrooted_) {
+    // The path means nothing in the capability-mode root: the descriptor opened before.
+    syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
+    return errno;
+  }
   execve(path, argv, envp);
   return errno;
 }

@@ -32,9 +32,10 @@ void Report(int report_fd, const Message& message, int fd_to_pass = -1) noexcept
 
 // The launcher platform of linux-sim. The descriptor operations are the plain Linux calls;
 // SetIdentity also sets the capability sets; Exec applies Landlock and the seccomp filters
-// right before execve. Descriptor rights and capability mode are not emulated yet: requesting
-// them fails with ENOSYS (fail closed), and linux-sim's fidelity table refuses such policies
-// before any process starts.
+// right before execve. Descriptor rights are the Capsicum emulation's filters among them
+// (plan.capsicum, docs/capsicum-linux.md): LimitRights, LimitIoctls and LimitFcntls check
+// that the plan enforces exactly the limits asked for, and EnterCapabilityMode that the plan
+// enters capability mode.
 class SimPlatform : public launch::Platform {
  public:
   // `plan`, `report_fd` and `trace` are only used in the child (G); ResolveIdentity runs in P.
@@ -60,12 +61,20 @@ class SimPlatform : public launch::Platform {
   int Exec(int fd, const char* path, char* const argv[], char* const envp[]) noexcept override;
 
  private:
+  // The plan's rlimits; a failure is reported as the rlimit step and ends the process.
+  void ApplyRlimits() noexcept;
   int ApplyLandlock() noexcept;
   int InstallFilters() noexcept;
+  const RightsClass* LimitedClass(int fd) const noexcept;
+  int CheckType(int fd, const RightsClass& limits) const noexcept;
+  // The Capsicum emulation's lookups: the real root to the supervisor, once, before exec.
+  int SendRoot() noexcept;
 
   const SandboxPlan* plan_;
   int report_fd_;
   TracePage* trace_;
+  bool root_sent_ = false;
+  bool chrooted_ = false;
 };
 
 // The setup timing helper shared by C and G.

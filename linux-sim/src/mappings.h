@@ -98,6 +98,17 @@ uint64_t LandlockScopes(const HostFacts& host);
 Expected<MacPlan> PlanMac(const policy::Policy& policy, const HostFacts& host,
                           const MacSubject& subject);
 
+// ---- Capsicum: descriptor rights and capability mode (capsicum_planner.cc) ----------------
+
+// Lays out the manifest's limited descriptors, compiles the emulation's filters and attaches
+// them to plan.seccomp (docs/capsicum-linux.md); in capability mode, also binds the preopen
+// library into the sandbox and preloads it. Needs the manifest, the filesystem steps, the
+// limits and the seccomp plan already planned.
+Status PlanCapsicum(const policy::Policy& policy, const HostFacts& host, SandboxPlan& plan);
+// Fidelity of the clause 'descriptors' or 'capability_mode' (`clause`, at `span`).
+enforce::ClauseFidelity AssessCapsicum(const std::string& clause, policy::SourceSpan span,
+                                       const policy::Policy& policy, const HostFacts& host);
+
 }  // namespace stockade::linux_sim::detail
 
 #endif  // STOCKADE_LINUX_SIM_SRC_MAPPINGS_H_

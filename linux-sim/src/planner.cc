@@ -300,20 +300,8 @@ Expected<SandboxPlan> PlanSandbox(const policy::Policy& policy, const policy::So
   manifest_options.command = options.command;
   STOCKADE_ASSIGN_OR_RETURN(
       plan.manifest, enforce::BuildManifest(policy, policy::Target::kLinux, manifest_options));
-  // Descriptor rights and capability mode are not emulated yet (fidelity: not enforced). A
-  // policy that reaches this point has accepted that by name; anything else is refused.
-  if (!plan.manifest.limits.empty() || plan.manifest.capability_mode) {
-    if (!enforce::IsAccepted(policy, "descriptors", enforce::BackendFamily::kLinux) &&
-        !plan.manifest.limits.empty()) {
-      return Error(ErrorCode::kUnsupported, "descriptor rights are not enforced by linux-sim yet");
-    }
-    if (!enforce::IsAccepted(policy, "capability_mode", enforce::BackendFamily::kLinux) &&
-        plan.manifest.capability_mode) {
-      return Error(ErrorCode::kUnsupported, "capability mode is not enforced by linux-sim yet");
-    }
-    plan.manifest.limits.clear();
-    plan.manifest.capability_mode = false;
-  }
+  // Descriptor rights and capability mode (docs/capsicum-linux.md).
+  STOCKADE_RETURN_IF_ERROR(detail::PlanCapsicum(policy, host, plan));
   return plan;
 }
 
@@ -386,13 +374,8 @@ enforce::Assessment Assess(const policy::Policy& policy, const HostFacts& host) 
                                         "supervisor through user notification"));
         }
       }
-    } else if (id == "descriptors") {
-      add(id, span, Fidelity::kNotEnforced,
-          "Capsicum rights are not emulated by linux-sim yet: the program gets its descriptors "
-          "with every right");
-    } else if (id == "capability_mode") {
-      add(id, span, Fidelity::kNotEnforced,
-          "Capsicum capability mode is not emulated by linux-sim yet");
+    } else if (id == "descriptors" || id == "capability_mode") {
+      out.push_back(detail::AssessCapsicum(id, span, policy, host));
     } else if (id == "sysvshm" || id == "sysvmsg" || id == "sysvsem") {
       const policy::JailSys value = id == "sysvshm"   ? policy.ipc.sysvshm
                                     : id == "sysvmsg" ? policy.ipc.sysvmsg

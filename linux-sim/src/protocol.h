@@ -47,6 +47,7 @@ enum class MessageType : uint32_t {
   kInstallingFilters,  // value: the descriptor number the seccomp listener will get
   kProgramPid,         // sent by C with G's pidfd attached (SCM_RIGHTS)
   kProgramStatus,      // value: G's wait status, as waitpid(2) reports it
+  kSandboxRoot,        // sent by G with its root directory attached (O_PATH), before exec
 };
 
 struct Message {

@@ -33,8 +33,10 @@
 #include <optional>
 #include <thread>
 
+#include "capsicum_supervisor.h"
 #include "child.h"
 #include "network.h"
+#include "stockade/base/capsicum_abi.h"
 #include "stockade/base/unique_fd.h"
 #include "stockade/linux_sim/gc.h"
 #include "stockade/linux_sim/host.h"
@@ -185,7 +187,8 @@ std::string Bytes(const std::string& decimal) {
 
 class Supervisor {
  public:
-  Supervisor(const SandboxPlan& plan, const RunOptions& options) : plan_(plan), options_(options) {}
+  Supervisor(const SandboxPlan& plan, const RunOptions& options)
+      : plan_(plan), options_(options), capsicum_(plan) {}
 
   Expected<RunResult> Run() {
     start_ns_ = Now();
@@ -473,6 +476,13 @@ class Supervisor {
           program_cpu_ms_ = message.cpu_ms;
           Mark("exec-and-program");
           break;
+        case MessageType::kSandboxRoot:
+          // Only from the launcher: after its exec the report socket is gone (close-on-exec).
+          if (execs_ == 0 && passed >= 0) {
+            capsicum_.SetRoot(UniqueFd(passed));
+            passed = -1;
+          }
+          break;
         case MessageType::kSetupFailed:
         case MessageType::kLaunchFailed:
           if (!failure_) failure_ = message;
@@ -509,12 +519,33 @@ class Supervisor {
     const int number = notification.data.nr;
     uint64_t args[6];
     for (int i = 0; i < 6; ++i) args[i] = notification.data.args[i];
+    if (number == STOCKADE_CAPSICUM_SYSCALL && notification.data.arch == AUDIT_ARCH_X86_64) {
+      // libstockade-capsicum's reserved call, whatever the policy's rules (they apply to the
+      // calls it forwards).
+      int forwarded_nr = -1;
+      uint64_t forwarded[6] = {};
+      auto policy = [&](int nr, const uint64_t call_args[6]) {
+        forwarded_nr = nr;
+        for (int i = 0; i < 6; ++i) forwarded[i] = call_args[i];
+        return DecideSeccomp(model, notification.data.arch, nr, forwarded, 1);
+      };
+      // False: the policy kills the call the program's runtime filter trapped.
+      if (!capsicum_.Request(listener_.get(), notification, policy)) {
+        KillForPolicy(forwarded_nr, forwarded);
+      }
+      return;
+    }
     const bool exec = number == 59 || number == 322;  // execve, execveat on x86_64
     const uint32_t decision =
         DecideSeccomp(model, notification.data.arch, number, args, exec ? execs_++ : 1);
     switch (decision & SECCOMP_RET_ACTION_FULL) {
       case SECCOMP_RET_ALLOW:
       case SECCOMP_RET_LOG:
+        // The policy allows it; the Capsicum emulation may still have to perform it.
+        if (capsicum_.Handles(notification)) {
+          capsicum_.Handle(listener_.get(), notification, exec && execs_ == 1);
+          return;
+        }
         // The decision rests on register values only, which CONTINUE executes unchanged; no
         // memory the program could change is trusted (seccomp_unotify(2)).
         response.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
@@ -522,24 +553,28 @@ class Supervisor {
       case SECCOMP_RET_ERRNO:
         response.error = -static_cast<int32_t>(decision & SECCOMP_RET_DATA);
         break;
-      default: {
+      default:
         // kill (and trap, which a supervised call cannot deliver faithfully): stop everything.
-        const FilterRule* rule = DecidingRule(model, number, args);
-        killed_ = "the syscall policy killed the program: " + SyscallText(number, args) +
-                  " is denied by " +
-                  (rule ? rule->where
-                        : (number > policy::kLinuxHighestKnownSyscall
-                               ? "the default action for numbers unknown to libseccomp (" +
-                                     model.default_where + ")"
-                               : "the default action (" + model.default_where + ")"));
-        // Never answer: an answer would let the call return and the program run on until the
-        // signal lands. The blocked thread dies in its wait; the rest of the process with it.
-        if (program_) syscall(SYS_pidfd_send_signal, program_.get(), SIGKILL, nullptr, 0);
-        Kill();
+        KillForPolicy(number, args);
         return;
-      }
     }
     ioctl(listener_.get(), SECCOMP_IOCTL_NOTIF_SEND, &response);
+  }
+
+  void KillForPolicy(int number, uint64_t args[6]) {
+    const FilterModel& model = plan_.seccomp.model;
+    const FilterRule* rule = DecidingRule(model, number, args);
+    killed_ = "the syscall policy killed the program: " + SyscallText(number, args) +
+              " is denied by " +
+              (rule ? rule->where
+                    : (number > policy::kLinuxHighestKnownSyscall
+                           ? "the default action for numbers unknown to libseccomp (" +
+                                 model.default_where + ")"
+                           : "the default action (" + model.default_where + ")"));
+    // Never answer: an answer would let the call return and the program run on until the
+    // signal lands. The blocked thread dies in its wait; the rest of the process with it.
+    if (program_) syscall(SYS_pidfd_send_signal, program_.get(), SIGKILL, nullptr, 0);
+    Kill();
   }
 
   void ForwardSignal(int signals) {
@@ -743,6 +778,7 @@ class Supervisor {
   const RunOptions& options_;
   RunRecord record_;  // declared first, destroyed last: it outlives what it records
   std::vector<TimeMark> marks_;
+  detail::CapsicumSupervisor capsicum_;
   Cgroups cgroups_;
   detail::VethLink veth_;
   detail::TracePage* trace_ = nullptr;

@@ -217,6 +217,32 @@ TEST(LauncherTest, WithoutCapabilityModeNoInterpreterIsUsed) {
   EXPECT_EQ(platform.exec_envp.back(), "LD_PRELOAD=/lib/libpre.so");
 }
 
+TEST(LauncherTest, ThePreloadLibraryIsToldThePreopenedDirectories) {
+  Manifest m = Basic();
+  m.capability_mode = false;
+  m.preload = "/lib/libstockade-preopen.so";
+  m.preopens.push_back({5, kRead | kDirectory, 0, "/srv/odd,name 100%"});
+  m.env_set = {"STOCKADE_PREOPENS=9:/elsewhere"};  // the launcher's map wins
+  FakePlatform platform;
+  LaunchFailure failure;
+  Launch(m, platform, failure);
+  std::vector<std::string> preopen_env;
+  for (const std::string& e : platform.exec_envp) {
+    if (e.rfind("STOCKADE_PREOPEN", 0) == 0) preopen_env.push_back(e);
+  }
+  // Only directories, each path encoded (',', ' ' and '%' as %XX), and the working directory.
+  EXPECT_EQ(preopen_env,
+            (std::vector<std::string>{"STOCKADE_PREOPENS=3:/srv/data,5:/srv/odd%2Cname%20100%25",
+                                      "STOCKADE_PREOPEN_CWD=/work"}));
+  // Without a preload library nothing is said.
+  m.preload.clear();
+  FakePlatform plain;
+  Launch(m, plain, failure);
+  for (const std::string& e : plain.exec_envp) {
+    EXPECT_NE(e.rfind("STOCKADE_PREOPEN_CWD", 0), 0u) << e;
+  }
+}
+
 // Any failed step stops the launch before exec and names the step.
 TEST(LauncherTest, EveryFailingStepStopsBeforeExec) {
   struct Case {

@@ -295,5 +295,22 @@ TEST_F(PreopenProgramTest, AMalformedVariableMapsNothing) {
   EXPECT_NE(r.err.find("Operation not permitted"), std::string::npos) << r.err;
 }
 
+TEST_F(PreopenProgramTest, UnderTheCapsicumEmulationPathsGoWholeToTheSystem) {
+  // STOCKADE_PREOPEN_LOOKUPS=capsicum (linux-sim's capability mode, whose supervisor holds the
+  // lookups beneath): a mapped path is passed whole to the *at() call, and a path under no
+  // preopen goes to the system unchanged (here, without the emulation, it simply works; the
+  // real refusals are in tests/linux_sim/capsicum_sandbox_test.cc).
+  const std::vector<std::string> env = {"STOCKADE_PREOPEN_LOOKUPS=capsicum"};
+  Result r = Run({"/bin/cat", "/srv/data/hello.txt", "/srv/data/sub/inner.txt"}, env);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "hello through a descriptor\ninner\n");
+  r = Run({"/bin/cat", (dir_.path() / "outside.txt").string()}, env);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "outside the preopen\n");
+  r = Run({"/bin/ls", "/srv/data/sub"}, env);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "inner.txt\n");
+}
+
 }  // namespace
 }  // namespace stockade

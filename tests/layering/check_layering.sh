@@ -17,4 +17,9 @@ no enforce '#include [<"](stockade/(freebsd|linux_sim)/|seccomp\.h|cap-ng\.h|sys
 no enforce/launch '#include [<"](stockade/(policy|enforce)/|yaml-cpp)'
 [ -d freebsd/src ] && no freebsd/src '#include [<"](stockade/linux_sim/|seccomp\.h|cap-ng\.h|linux/)'
 [ -d linux-sim/src ] && no linux-sim '#include [<"]stockade/freebsd/'
+# libstockade-capsicum is C loaded into other people's programs: of stockade it sees only the ABI.
+if grep -rnE '#include [<"]stockade/' capsicum | grep -v 'stockade/base/capsicum_abi\.h'; then
+  echo "layering: capsicum/ may include only stockade/base/capsicum_abi.h of stockade's headers"
+  fail=1
+fi
 exit $fail

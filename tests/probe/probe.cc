@@ -14,21 +14,27 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <linux/openat2.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/resource.h>
 #include <sys/sem.h>
+#include <sys/sendfile.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -36,6 +42,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -43,6 +50,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "stockade/base/capsicum_abi.h"
 
 extern char** environ;
 
@@ -108,6 +117,24 @@ const char* ErrnoName(int e) {
       return "ENOBUFS";
     case ECONNRESET:
       return "ECONNRESET";
+    case ENOTDIR:
+      return "ENOTDIR";
+    case EISDIR:
+      return "EISDIR";
+    case ELOOP:
+      return "ELOOP";
+    case ENAMETOOLONG:
+      return "ENAMETOOLONG";
+    case EFAULT:
+      return "EFAULT";
+    case ENOTEMPTY:
+      return "ENOTEMPTY";
+    case ECHILD:
+      return "ECHILD";
+    case STOCKADE_ENOTCAPABLE:
+      return "ENOTCAPABLE";
+    case STOCKADE_ECAPMODE:
+      return "ECAPMODE";
     default:
       return "other";
   }
@@ -582,14 +609,505 @@ int NetworkAction(const std::vector<std::string>& a) {
   return -1;
 }
 
+// One operation on a descriptor, "NAME:FD[:ARG]", for the Capsicum tests: the call, its result
+// (a count or a new descriptor) and errno. Each uses the plain libc call a program would use.
+std::string DescriptorOp(const std::string& spec) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    const size_t colon = spec.find(':', start);
+    parts.push_back(spec.substr(start, colon == std::string::npos ? colon : colon - start));
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  const std::string& op = parts[0];
+  const int fd = parts.size() > 1 ? static_cast<int>(Number(parts[1].c_str())) : -1;
+  const std::string arg = parts.size() > 2 ? parts[2] : "";
+  const std::string arg2 = parts.size() > 3 ? parts[3] : "";
+  const long n = arg.empty() ? 0 : Number(arg.c_str());
+  char byte = 'x';
+  char buffer[256];
+  struct iovec iov {
+    buffer, 1
+  };
+  struct stat st {};
+  long rc = -1;
+  errno = 0;
+  auto map = [&](int prot, int flags) {
+    void* m = mmap(nullptr, 4096, prot, flags, fd, 0);
+    if (m == MAP_FAILED) return -1L;
+    munmap(m, 4096);
+    return 0L;
+  };
+  if (op == "read")
+    rc = read(fd, buffer, 1);
+  else if (op == "readv")
+    rc = readv(fd, &iov, 1);
+  else if (op == "pread")
+    rc = pread(fd, buffer, 1, 0);
+  else if (op == "write")
+    rc = write(fd, &byte, 1);
+  else if (op == "writev")
+    rc = writev(fd, &iov, 1);
+  else if (op == "pwrite")
+    rc = pwrite(fd, &byte, 1, 0);
+  else if (op == "lseek-tell")
+    rc = lseek(fd, 0, SEEK_CUR);
+  else if (op == "lseek-set")
+    rc = lseek(fd, 0, SEEK_SET);
+  else if (op == "fstat")
+    rc = fstat(fd, &st);  // glibc: newfstatat(fd, "", AT_EMPTY_PATH)
+  else if (op == "fstat-raw")
+    rc = syscall(SYS_fstat, fd, &st);
+  else if (op == "statx") {
+    struct statx stx {};
+    rc = statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx);
+  } else if (op == "fstatfs") {
+    struct statfs sf {};
+    rc = fstatfs(fd, &sf);
+  } else if (op == "mmap-none")
+    rc = map(PROT_NONE, MAP_PRIVATE);
+  else if (op == "mmap-r")
+    rc = map(PROT_READ, MAP_PRIVATE);
+  else if (op == "mmap-rw-private")
+    rc = map(PROT_READ | PROT_WRITE, MAP_PRIVATE);
+  else if (op == "mmap-rw-shared")
+    rc = map(PROT_READ | PROT_WRITE, MAP_SHARED);
+  else if (op == "mmap-rx")
+    rc = map(PROT_READ | PROT_EXEC, MAP_PRIVATE);
+  else if (op == "ftruncate")
+    rc = ftruncate(fd, n);
+  else if (op == "fchmod")
+    rc = fchmod(fd, 0644);
+  else if (op == "fchown")
+    rc = fchown(fd, static_cast<uid_t>(-1), static_cast<gid_t>(-1));
+  else if (op == "fsync")
+    rc = fsync(fd);
+  else if (op == "fdatasync")
+    rc = fdatasync(fd);
+  else if (op == "flock") {
+    rc = flock(fd, LOCK_SH);
+    if (rc == 0) flock(fd, LOCK_UN);
+  } else if (op == "fchdir")
+    rc = fchdir(fd);
+  else if (op == "fcntl-getfl")
+    rc = fcntl(fd, F_GETFL);
+  else if (op == "fcntl-setfl")
+    rc = fcntl(fd, F_SETFL, 0);
+  else if (op == "fcntl-getown")
+    rc = fcntl(fd, F_GETOWN);
+  else if (op == "fcntl-setown")
+    rc = fcntl(fd, F_SETOWN, getpid());
+  else if (op == "fcntl-getfd")
+    rc = fcntl(fd, F_GETFD);
+  else if (op == "fcntl-setlk") {
+    struct flock lock {};
+    lock.l_type = F_UNLCK;
+    lock.l_whence = SEEK_SET;
+    rc = fcntl(fd, F_SETLK, &lock);
+  } else if (op == "fcntl-dupfd")
+    rc = fcntl(fd, F_DUPFD, n);
+  else if (op == "fcntl-dupfd-cloexec")
+    rc = fcntl(fd, F_DUPFD_CLOEXEC, n);
+  else if (op == "ioctl-fionread") {
+    int count = 0;
+    rc = ioctl(fd, FIONREAD, &count);
+  } else if (op == "ioctl-fioclex")
+    rc = ioctl(fd, FIOCLEX);
+  else if (op == "ioctl-tiocgwinsz") {
+    struct winsize size {};
+    rc = ioctl(fd, TIOCGWINSZ, &size);
+  } else if (op == "dup")
+    rc = dup(fd);
+  else if (op == "dup2")
+    rc = dup2(fd, static_cast<int>(n));
+  else if (op == "dup3")
+    rc = dup3(fd, static_cast<int>(n), O_CLOEXEC);
+  else if (op == "close")
+    rc = close(fd);
+  else if (op == "getdents")
+    rc = syscall(SYS_getdents64, fd, buffer, sizeof(buffer));
+  else if (op == "sendfile")
+    rc = sendfile(fd, static_cast<int>(n), nullptr, 1);  // out, in
+  else if (op == "splice")
+    rc = splice(fd, nullptr, static_cast<int>(n), nullptr, 1, 0);
+  else if (op == "copy_file_range") {
+    rc = copy_file_range(fd, nullptr, static_cast<int>(n), nullptr, 1, 0);
+  } else if (op == "epoll-add") {
+    const int epoll = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event event {};
+    event.events = EPOLLIN;
+    rc = epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event);
+    const int error = errno;
+    close(epoll);
+    errno = error;
+  } else if (op == "openat")
+    rc = openat(fd, arg.c_str(), O_RDONLY | O_CLOEXEC);
+  else if (op == "open")
+    rc = open(arg.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // Lookups beneath a directory descriptor (PATH and TO from the spec; FD may be -100,
+  // AT_FDCWD).
+  else if (op == "openat-create")
+    rc = openat(fd, arg.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  else if (op == "openat-excl")
+    rc = openat(fd, arg.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  else if (op == "openat-write")
+    rc = openat(fd, arg.c_str(), O_WRONLY | O_CLOEXEC);
+  else if (op == "openat-dir")
+    rc = openat(fd, arg.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  else if (op == "openat-path")
+    rc = openat(fd, arg.c_str(), O_PATH | O_CLOEXEC);
+  else if (op == "openat-nofollow")
+    rc = openat(fd, arg.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  else if (op == "openat2-beneath") {
+    struct open_how how {};
+    how.flags = O_RDONLY | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH;
+    rc = syscall(SYS_openat2, fd, arg.c_str(), &how, sizeof(how));
+  } else if (op == "openat-then" || op == "openat-rw-then") {
+    // Opens PATH beneath FD, then runs the operation TO on the new descriptor: what rights
+    // the opened descriptor has. The result is the operation's.
+    const int opened =
+        openat(fd, arg.c_str(), (op == "openat-then" ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (opened < 0) {
+      rc = -1;
+    } else {
+      const std::string inner = DescriptorOp(arg2 + ":" + std::to_string(opened));
+      close(opened);
+      return "{\"op\":" + Quoted(spec) + ",\"inner\":" + inner + "," +
+             inner.substr(inner.find("\"ok\""));
+    }
+  } else if (op == "fstatat")
+    rc = fstatat(fd, arg.c_str(), &st, 0);
+  else if (op == "fstatat-nofollow")
+    rc = fstatat(fd, arg.c_str(), &st, AT_SYMLINK_NOFOLLOW);
+  else if (op == "statx-at") {
+    struct statx stx {};
+    rc = statx(fd, arg.c_str(), 0, STATX_BASIC_STATS, &stx);
+  } else if (op == "faccessat")
+    rc = faccessat(fd, arg.c_str(), R_OK, 0);
+  else if (op == "readlinkat")
+    rc = readlinkat(fd, arg.c_str(), buffer, sizeof(buffer));
+  else if (op == "mkdirat")
+    rc = mkdirat(fd, arg.c_str(), 0755);
+  else if (op == "mknodat-fifo")
+    rc = mknodat(fd, arg.c_str(), S_IFIFO | 0644, 0);
+  else if (op == "unlinkat")
+    rc = unlinkat(fd, arg.c_str(), 0);
+  else if (op == "rmdirat")
+    rc = unlinkat(fd, arg.c_str(), AT_REMOVEDIR);
+  else if (op == "renameat")
+    rc = renameat(fd, arg.c_str(), fd, arg2.c_str());
+  else if (op == "linkat")
+    rc = linkat(fd, arg.c_str(), fd, arg2.c_str(), 0);
+  else if (op == "symlinkat")
+    rc = symlinkat(arg.c_str(), fd, arg2.c_str());
+  else if (op == "fchmodat")
+    rc = fchmodat(fd, arg.c_str(), 0600, 0);
+  else if (op == "fchownat")
+    rc = fchownat(fd, arg.c_str(), static_cast<uid_t>(-1), static_cast<gid_t>(-1), 0);
+  else if (op == "utimensat")
+    rc = utimensat(fd, arg.c_str(), nullptr, 0);
+  // Calls that reach a global namespace (capability mode refuses them); FD is ignored.
+  else if (op == "stat")
+    rc = stat(arg.c_str(), &st);
+  else if (op == "access")
+    rc = access(arg.c_str(), R_OK);
+  else if (op == "mkdir")
+    rc = mkdir(arg.c_str(), 0755);
+  else if (op == "chdir")
+    rc = chdir(arg.c_str());
+  else if (op == "getcwd")
+    rc = getcwd(buffer, sizeof(buffer)) ? 0 : -1;
+  else if (op == "kill-self")
+    rc = kill(getpid(), 0);
+  else if (op == "kill-parent")
+    rc = kill(getppid(), 0);
+  else if (op == "kill-group")
+    rc = kill(0, 0);
+  else if (op == "socket-inet") {
+    rc = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  } else if (op == "socketpair") {
+    int pair[2];
+    rc = socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair);
+    if (rc == 0) {
+      close(pair[0]);
+      close(pair[1]);
+    }
+  } else if (op == "bind-unix" || op == "connect-unix") {
+    const int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un address {};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof(address.sun_path), "%s", arg.c_str());
+    const auto* a = reinterpret_cast<const struct sockaddr*>(&address);
+    rc = op == "bind-unix" ? bind(s, a, sizeof(address)) : connect(s, a, sizeof(address));
+    const int error = errno;
+    close(s);
+    errno = error;
+  } else if (op == "pipe") {
+    int pair[2];
+    rc = pipe2(pair, O_CLOEXEC);
+    if (rc == 0) {
+      close(pair[0]);
+      close(pair[1]);
+    }
+  } else if (op == "ptrace-parent")
+    rc = syscall(SYS_ptrace, 16 /* PTRACE_ATTACH */, getppid(), 0, 0);
+  else if (op == "pidfd-parent")
+    rc = syscall(SYS_pidfd_open, getppid(), 0);
+  else if (op == "pidfd-child") {
+    // A process descriptor for the caller's own child (pdfork's way on Linux), then wait.
+    const pid_t child = fork();
+    if (child == 0) _exit(7);
+    rc = syscall(SYS_pidfd_open, child, 0);
+    const int error = errno;
+    int status = 0;
+    waitpid(child, &status, 0);
+    if (rc >= 0) close(static_cast<int>(rc));
+    errno = error;
+    if (rc >= 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 7)) {
+      rc = -1;
+      errno = ECHILD;
+    }
+  } else if (op == "fork-exec") {
+    // The child's execve of PATH: its exit status 0 exec worked (PATH must exit 0), 1 ECAPMODE.
+    const pid_t child = fork();
+    if (child == 0) {
+      char* const args[] = {const_cast<char*>(arg.c_str()), const_cast<char*>("ok"), nullptr};
+      close(STDOUT_FILENO);  // the child's own line must not mix with this one
+      execve(arg.c_str(), args, environ);
+      _exit(errno == STOCKADE_ECAPMODE ? 1 : 2);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    const int how = WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+    rc = how == 0 ? 0 : -1;
+    errno = how == 1 ? STOCKADE_ECAPMODE : EIO;
+  } else if (op == "clone-files") {
+    // A child sharing the descriptor table (clone(CLONE_FILES) without CLONE_THREAD).
+    const long child = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+    if (child == 0) _exit(0);
+    rc = child;
+    if (child > 0) {
+      int status = 0;
+      waitpid(static_cast<pid_t>(child), &status, 0);
+    }
+  } else if (op == "fexecve-dir" || op == "fexecve-dir-threaded") {
+    // fexecve of PATH opened beneath FD: what capability mode allows, with CAP_FEXECVE. Exit
+    // status 0 is ok; otherwise 1 ECAPMODE (from fexecve, or the program's exit status 1).
+    const pid_t child = fork();
+    if (child == 0) {
+      if (op == "fexecve-dir-threaded") {
+        // A second thread that only waits: the process is multithreaded at the fexecve.
+        std::thread([] { pause(); }).detach();
+      }
+      const int program = openat(fd, arg.c_str(), O_RDONLY | O_CLOEXEC);
+      if (program < 0) _exit(errno == STOCKADE_ENOTCAPABLE ? 3 : 4);
+      // The program's arguments: TO split at ',' ("ok" without it).
+      std::vector<std::string> words = {arg};
+      for (size_t at = 0; !arg2.empty() && at <= arg2.size();) {
+        const size_t comma = std::min(arg2.find(',', at), arg2.size());
+        words.push_back(arg2.substr(at, comma - at));
+        at = comma + 1;
+      }
+      if (words.size() == 1) words.push_back("ok");
+      std::vector<char*> args;
+      for (std::string& word : words) args.push_back(word.data());
+      args.push_back(nullptr);
+      close(STDOUT_FILENO);
+      fexecve(program, args.data(), environ);
+      _exit(errno == STOCKADE_ENOTCAPABLE ? 3 : errno == STOCKADE_ECAPMODE ? 1 : 2);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    const int how = WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+    rc = how == 0 ? 0 : -1;
+    errno = how == 1 ? STOCKADE_ECAPMODE : how == 3 ? STOCKADE_ENOTCAPABLE : EIO;
+  } else if (op == "race-path") {
+    // race-path:FD:GOOD:BAD: a thread flips a path buffer between GOOD and BAD (an escape)
+    // while this one opens it beneath FD 2000 times and reads what it got. Fails (EIO) if any
+    // open yielded an ELF file (the probe, which is outside FD's directory).
+    char path[64] = {};
+    std::snprintf(path, sizeof(path), "%s", arg.c_str());
+    std::atomic<bool> stop{false};
+    std::thread flipper([&] {
+      const size_t size = std::max(arg.size(), arg2.size()) + 1;
+      std::vector<char> good(size, 0), bad(size, 0);
+      std::memcpy(good.data(), arg.data(), arg.size());
+      std::memcpy(bad.data(), arg2.data(), arg2.size());
+      while (!stop.load(std::memory_order_relaxed)) {
+        std::memcpy(path, bad.data(), size);
+        std::memcpy(path, good.data(), size);
+      }
+    });
+    long escaped = 0, opened = 0;
+    for (int i = 0; i < 2000; ++i) {
+      const int file = openat(fd, path, O_RDONLY | O_CLOEXEC);
+      if (file < 0) continue;
+      ++opened;
+      char head[4] = {};
+      if (read(file, head, 4) == 4 && std::memcmp(head,
+                                                  "\x7f"
+                                                  "ELF",
+                                                  4) == 0)
+        ++escaped;
+      close(file);
+    }
+    stop = true;
+    flipper.join();
+    rc = escaped ? -1 : opened;
+    errno = escaped ? EIO : 0;
+  } else if (op == "execveat-path") {
+    // execveat-path:FD:NAME:PATH: in a child, NAME opened beneath FD, then execveat(that
+    // descriptor, PATH, AT_EMPTY_PATH): with a file descriptor and an absolute PATH the kernel
+    // ignores the descriptor and looks PATH up itself. Exit status 0: it ran (PATH must exit
+    // 0); otherwise the errno, through the exit status (1 ENOENT, 2 ECAPMODE, 3 other).
+    const pid_t child = fork();
+    if (child == 0) {
+      const int file = openat(fd, arg.c_str(), O_RDONLY | O_CLOEXEC);
+      if (file < 0) _exit(3);
+      char* const args[] = {const_cast<char*>(arg2.c_str()), const_cast<char*>("ok"), nullptr};
+      close(STDOUT_FILENO);
+      syscall(SYS_execveat, file, arg2.c_str(), args, environ, AT_EMPTY_PATH);
+      _exit(errno == ENOENT ? 1 : errno == STOCKADE_ECAPMODE ? 2 : 3);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    const int how = WIFEXITED(status) ? WEXITSTATUS(status) : 3;
+    rc = how == 0 ? 0 : -1;
+    errno = how == 1 ? ENOENT : how == 2 ? STOCKADE_ECAPMODE : EIO;
+  } else if (op == "sendmsg-unix") {
+    // A datagram to the AF_UNIX socket bound at PATH, from a new unbound socket.
+    const int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un address {};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof(address.sun_path), "%s", arg.c_str());
+    struct iovec data {
+      &byte, 1
+    };
+    struct msghdr message {};
+    message.msg_name = &address;
+    message.msg_namelen = sizeof(address);
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
+    rc = sendmsg(s, &message, 0);
+    const int error = errno;
+    close(s);
+    errno = error;
+  } else if (op == "scm-rights") {
+    // FD sent to itself over a Unix socket pair (SCM_RIGHTS); then TO (an operation) on the
+    // descriptor received. The result is the operation's.
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+      rc = -1;
+    } else {
+      char data = 'x';
+      struct iovec part {
+        &data, 1
+      };
+      alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+      struct msghdr message {};
+      message.msg_iov = &part;
+      message.msg_iovlen = 1;
+      message.msg_control = control;
+      message.msg_controllen = sizeof(control);
+      struct cmsghdr* header = CMSG_FIRSTHDR(&message);
+      header->cmsg_level = SOL_SOCKET;
+      header->cmsg_type = SCM_RIGHTS;
+      header->cmsg_len = CMSG_LEN(sizeof(int));
+      std::memcpy(CMSG_DATA(header), &fd, sizeof(int));
+      rc = sendmsg(pair[0], &message, 0);
+      int received = -1;
+      if (rc >= 0) {
+        std::memset(control, 0, sizeof(control));
+        message.msg_controllen = sizeof(control);
+        rc = recvmsg(pair[1], &message, MSG_CMSG_CLOEXEC);
+        header = CMSG_FIRSTHDR(&message);
+        if (rc >= 0 && header && header->cmsg_type == SCM_RIGHTS) {
+          std::memcpy(&received, CMSG_DATA(header), sizeof(int));
+        }
+      }
+      close(pair[0]);
+      close(pair[1]);
+      if (received >= 0) {
+        const std::string inner = DescriptorOp(arg + ":" + std::to_string(received));
+        close(received);
+        return "{\"op\":" + Quoted(spec) + ",\"inner\":" + inner + "," +
+               inner.substr(inner.find("\"ok\""));
+      }
+      if (rc >= 0) {
+        rc = -1;
+        errno = EIO;
+      }
+    }
+  } else if (op == "io_uring_setup") {
+    char params[120] = {};
+    rc = syscall(SYS_io_uring_setup, 4, params);
+  } else if (op == "fork-read") {
+    // The child inherits the descriptor and its limits; its exit status says how read ended:
+    // 0 read, 1 ENOTCAPABLE, 2 another error.
+    const pid_t child = fork();
+    if (child == 0) {
+      if (read(fd, buffer, 1) >= 0) _exit(0);
+      _exit(errno == STOCKADE_ENOTCAPABLE ? 1 : 2);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    const int how = WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+    rc = how == 0 ? 0 : -1;
+    errno = how == 1 ? STOCKADE_ENOTCAPABLE : EIO;
+  } else {
+    rc = -1;
+    errno = EINVAL;
+  }
+  const int error = errno;
+  const bool ok = rc >= 0;
+  return "{\"op\":" + Quoted(spec) + ",\"ok\":" + (ok ? "true" : "false") +
+         ",\"errno\":" + std::to_string(ok ? 0 : error) + ",\"error\":\"" +
+         (ok ? "" : ErrnoName(error)) + "\",\"value\":" + std::to_string(rc) + "}";
+}
+
 int Run(const std::vector<std::string>& a) {
   const std::string& action = a[0];
   auto arg = [&](size_t i) -> const char* { return i < a.size() ? a[i].c_str() : ""; };
 
   if (action == "ok") return Result(action, true, 0);
+  if (action == "ops") {  // NAME:FD[:ARG]...: every operation, in order, in this process
+    std::string list = "[";
+    for (size_t i = 1; i < a.size(); ++i) list += (i > 1 ? "," : "") + DescriptorOp(a[i]);
+    return Result(action, true, 0, list + "]");
+  }
   if (action == "exit") {
     std::fflush(stdout);
     _exit(static_cast<int>(Number(arg(1))));
+  }
+  if (action == "read-bench") {
+    // FD COUNT [read|pread]: COUNT one-byte reads of FD (read(2) at the file's end by default,
+    // pread(2) at offset 0 with "pread"), timed. For bench/: a limited against an unlimited
+    // descriptor of the same file measures what the rights program costs a read.
+    const int fd = static_cast<int>(Number(arg(1)));
+    const long count = a.size() > 2 ? Number(arg(2)) : 100000;
+    const bool positioned = std::string(arg(3)) == "pread";
+    char byte = 0;
+    struct timespec start {
+    }, end{};
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    long failures = 0;
+    int last_error = 0;
+    for (long i = 0; i < count; ++i) {
+      const ssize_t n = positioned ? pread(fd, &byte, 1, 0) : read(fd, &byte, 1);
+      if (n < 0) {
+        ++failures;
+        last_error = errno;
+      }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    const double ns = (end.tv_sec - start.tv_sec) * 1e9 + (end.tv_nsec - start.tv_nsec);
+    char value[160];
+    std::snprintf(value, sizeof(value), "{\"count\":%ld,\"failures\":%ld,\"ns_per_call\":%.1f}",
+                  count, failures, count > 0 ? ns / static_cast<double>(count) : 0.0);
+    errno = last_error;
+    return Result(action, failures == 0, failures == 0 ? 0 : last_error, value);
   }
   if (action == "write-file") {
     const int fd = open(arg(1), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -34,6 +34,23 @@ std::string_view NameOf(std::string_view assignment) {
   return assignment.substr(0, assignment.find('='));
 }
 
+// The preopen library's encoding of one path (docs/freebsd-launcher.md): '%', ',' and every
+// byte outside 0x21..0x7e as %XX.
+std::string EncodePreopenPath(std::string_view path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : path) {
+    if (c < 0x21 || c > 0x7e || c == '%' || c == ',') {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 const char* StepName(Step step) {
@@ -160,6 +177,19 @@ Expected<PreparedLaunch> Prepare(const Manifest& manifest, Platform& platform,
     if (!m.env_clean || kept) set(std::string(assignment));
   }
   for (const std::string& assignment : m.env_set) set(assignment);
+  // The preopen library maps paths onto the preopened directories: it is told which they are
+  // and where the program starts (docs/freebsd-launcher.md, "Environment").
+  if (!m.preload.empty()) {
+    std::string map;
+    for (const Preopen& p : m.preopens) {
+      if (!(p.flags & kDirectory)) continue;
+      map += (map.empty() ? "" : ",") + std::to_string(p.fd) + ":" + EncodePreopenPath(p.path);
+    }
+    if (!map.empty()) {
+      set("STOCKADE_PREOPENS=" + map);
+      set("STOCKADE_PREOPEN_CWD=" + EncodePreopenPath(m.workdir));
+    }
+  }
 
   // The program's candidate paths: a name without '/' is looked up in the final PATH (or
   // execvp(3)'s default), as the shell would; Run opens the first that exists.

@@ -35,17 +35,16 @@ std::span<const RightInfo> AllRights();
 // Looks up a right by its exact name; nullopt if there is no such right.
 const RightInfo* FindRight(std::string_view name);
 
-// FreeBSD's CAP_FCNTL_* masks for cap_fcntls_limit(2): 1 << F_xxx.
+// FreeBSD's CAP_FCNTL_* masks for cap_fcntls_limit(2) (fcntl_rights.def): 1 << FreeBSD's F_xxx.
 struct FcntlRightInfo {
   std::string_view name;     // "CAP_FCNTL_GETFL"
   std::string_view command;  // "F_GETFL"
   uint32_t mask;
 };
 inline constexpr std::array<FcntlRightInfo, 5> kFcntlRights = {{
-    {"CAP_FCNTL_GETFL", "F_GETFL", 1u << 3},
-    {"CAP_FCNTL_SETFL", "F_SETFL", 1u << 4},
-    {"CAP_FCNTL_GETOWN", "F_GETOWN", 1u << 5},
-    {"CAP_FCNTL_SETOWN", "F_SETOWN", 1u << 6},
+#define STOCKADE_FCNTL_RIGHT(name, command, value) {#name, #command, 1u << value},
+#include "stockade/base/fcntl_rights.def"
+#undef STOCKADE_FCNTL_RIGHT
     {"CAP_FCNTL_ALL", "", 0x78},
 }};
 inline constexpr uint32_t kFcntlAll = 0x78;

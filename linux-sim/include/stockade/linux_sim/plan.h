@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "stockade/launch/manifest.h"
+#include "stockade/linux_sim/capsicum.h"
 #include "stockade/policy/ir.h"
 
 namespace stockade::linux_sim {
@@ -48,6 +49,7 @@ struct FsStep {
   uint64_t flags = 0;
   uint32_t mode = 0755;
   bool recursive = true;  // kSetAttr: also every mount beneath the target
+  bool optional = false;  // kBind: a source that does not exist (ENOENT) is skipped
   Origin origin;
 };
 
@@ -91,6 +93,11 @@ struct LandlockPlan {
   // sandbox's own network namespace, so that the ports Landlock allows below 1024 can be bound
   // without a capability.
   int port_floor = -1;
+
+  // Whether the rules restrict file system access: lookups the Capsicum supervisor performs
+  // for the program would then have to be made in the same Landlock domain. Scopes (signals,
+  // abstract UNIX sockets) and network rules do not concern its lookups.
+  bool restricts_files() const { return enabled && handled_fs != 0; }
 };
 
 // A syscall rule as the filters and the supervisor apply it (see seccomp.h).
@@ -195,6 +202,7 @@ struct SandboxPlan {
   SeccompPlan seccomp;
   LimitsPlan limits;
   NetworkPlan network;
+  CapsicumPlan capsicum;  // descriptor rights and capability mode (docs/capsicum-linux.md)
   launch::Manifest manifest;
   uid_t uid = 65534;  // the program's identity, resolved on the host
   gid_t gid = 65534;

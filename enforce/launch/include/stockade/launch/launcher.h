@@ -95,9 +95,11 @@ class PreparedLaunch {
 };
 
 // Prepares `manifest` for Run: resolves the identity through the platform, builds the final
-// environment from `environ` (the launcher's own) and the manifest's env rules, and lays out
-// descriptor numbers. Fails with kInvalidArgument when the manifest cannot be launched as
-// written (for example limits on a descriptor number above kMaxFd after layout).
+// environment from `environ` (the launcher's own) and the manifest's env rules (with a preload
+// library, also STOCKADE_PREOPENS and STOCKADE_PREOPEN_CWD: the preopened directories and the
+// working directory, for the preopen mapping), and lays out descriptor numbers. Fails with
+// kInvalidArgument when the manifest cannot be launched as written (for example limits on a
+// descriptor number above kMaxFd after layout).
 Expected<PreparedLaunch> Prepare(const Manifest& manifest, Platform& platform,
                                  char* const* environ);
 
