@@ -145,16 +145,28 @@ void AssessPrivileges(const policy::Policy& policy, std::vector<enforce::ClauseF
                                  "what these capabilities do not cover"});
   }
   for (const policy::JailFlag& flag : policy.jail.allow) {
+    const CapabilityRow* found = nullptr;
     for (const CapabilityRow& row : kFlags) {
-      if (row.flag != flag.name) continue;
-      if (!flag.value) {
-        out.push_back({flag.name, flag.span, Fidelity::kExact, "not granted"});
-      } else {
-        out.push_back({flag.name, flag.span, row.fidelity,
-                       std::string(row.reason) +
-                           (row.capability >= 0 ? " (granted to uid 0 as a capability)" : "")});
-      }
-      break;
+      if (row.flag == flag.name) found = &row;
+    }
+    if (!flag.value) {
+      out.push_back({flag.name, flag.span, Fidelity::kExact, "not granted"});
+    } else if (found) {
+      out.push_back({flag.name, flag.span, found->fidelity,
+                     std::string(found->reason) +
+                         (found->capability >= 0 ? " (granted to uid 0 as a capability)" : "")});
+    } else if (flag.name.rfind("allow.mount.", 0) == 0) {
+      // A file system type jailed root may mount, on top of allow.mount (jail(8)).
+      const bool mount = FlagSet(policy, "allow.mount", false);
+      out.push_back({flag.name, flag.span, mount ? Fidelity::kApproximated : Fidelity::kExact,
+                     mount ? "allow.mount's CAP_SYS_ADMIN mounts any file system type the "
+                             "kernel lets a mount namespace's owner mount, not only this one"
+                           : "nothing without allow.mount, as on FreeBSD"});
+    } else {
+      // Every jail permission must be answered for; one without a Linux counterpart is granted
+      // nothing here, which a program relying on it would notice.
+      out.push_back({flag.name, flag.span, Fidelity::kNotEnforced,
+                     "linux-sim has no counterpart for this permission: it grants nothing"});
     }
   }
 }
