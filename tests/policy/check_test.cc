@@ -176,6 +176,14 @@ TEST(DescriptorsTest, RightsNewInFreeBsd15AreWarnedAbout) {
   EXPECT_TRUE(checked->policy->descriptors.at(0).rights->Has(fchroot->value));
 }
 
+// fuzz/regressions/policy_load_fuzzer/nul-byte-in-exec-command (the fuzzer's NUL property): a
+// "\0" escape in a quoted argument checked clean, and '/bin/sh\0-evil' would have run /bin/sh.
+TEST(ExecTest, NulByteInCommandIsRefused) {
+  auto checked = CheckBody("exec:\n  command: [\"/bin/sh\\0-evil\", \"a\\0b\"]\n");
+  EXPECT_EQ(Diags(*checked), "error invalid-value@4:13\nerror invalid-value@4:31\n");
+  EXPECT_FALSE(checked->policy);
+}
+
 // ---- syscalls ----------------------------------------------------------------------------
 
 TEST(SyscallsTest, ConditionNeverTrueIsReportedOncePerCause) {
