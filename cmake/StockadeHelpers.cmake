@@ -5,7 +5,7 @@ add_library(stockade_build_options INTERFACE)
 add_library(stockade::build_options ALIAS stockade_build_options)
 target_compile_features(stockade_build_options INTERFACE cxx_std_20)
 target_compile_options(stockade_build_options INTERFACE
-  -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor
+  -Wall -Wextra -Wpedantic $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local> -Wnon-virtual-dtor
   $<$<BOOL:${STOCKADE_WERROR}>:-Werror>)
 # GCC 12 at -O2 and above reports a false -Wrestrict inside libstdc++ for every
 # `"literal" + std::string&&` (GCC bugs 105329 and 105651, fixed in GCC 13); Release builds with
@@ -54,4 +54,30 @@ function(stockade_add_test name)
   gtest_discover_tests(${name}
     PROPERTIES LABELS "${ARG_LABELS}" ${serial}
     DISCOVERY_TIMEOUT 60)
+endfunction()
+
+# stockade_add_fuzzer(NAME SRCS ... [DEPS ...])
+# One fuzz target (docs/fuzzing.md). With STOCKADE_FUZZ=ON (clang) NAME links libFuzzer;
+# otherwise it links fuzz/replay_main.cc, LLVM's DUMMY_MAIN, which runs the target once on each
+# file it is given. Either way, with tests on, CTest replays fuzz/corpus/NAME and
+# fuzz/regressions/NAME through it (test fuzz.NAME, labels unit and fuzz), so every input ever
+# kept runs under the ASan/UBSan build in CI.
+function(stockade_add_fuzzer name)
+  cmake_parse_arguments(ARG "" "" "SRCS;DEPS" ${ARGN})
+  if(STOCKADE_FUZZ)
+    add_executable(${name} ${ARG_SRCS})
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  else()
+    add_executable(${name} ${ARG_SRCS} ${PROJECT_SOURCE_DIR}/fuzz/replay_main.cc)
+  endif()
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/fuzz)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} stockade::build_options)
+  if(STOCKADE_BUILD_TESTS)
+    # -runs=0: libFuzzer runs the directories' inputs once and stops; the replay main ignores
+    # it.
+    add_test(NAME fuzz.${name}
+             COMMAND ${name} -runs=0 ${PROJECT_SOURCE_DIR}/fuzz/corpus/${name}
+                     ${PROJECT_SOURCE_DIR}/fuzz/regressions/${name})
+    set_tests_properties(fuzz.${name} PROPERTIES LABELS "unit;fuzz")
+  endif()
 endfunction()

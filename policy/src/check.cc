@@ -49,8 +49,7 @@ class ChainLoader {
       : sources_(sources), diags_(diags), options_(options) {}
 
   std::optional<Node> Load(FileId file) {
-    std::error_code ec;
-    stack_.push_back(std::filesystem::weakly_canonical(sources_.path(file), ec));
+    stack_.push_back(Canonical(sources_.path(file)));
     std::optional<Node> result = LoadOne(file);
     stack_.pop_back();
     return result;
@@ -127,8 +126,7 @@ class ChainLoader {
       path = std::filesystem::path(sources_.path(from)).parent_path() / path;
     }
     path = path.lexically_normal();
-    std::error_code ec;
-    const std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);
+    const std::filesystem::path canonical = Canonical(path);
     for (size_t i = 0; i < stack_.size(); ++i) {
       if (stack_[i] != canonical) continue;
       std::string chain;
@@ -149,7 +147,8 @@ class ChainLoader {
     // A base reached twice through different paths (a diamond) is merged once.
     if (!merged_.insert(canonical).second) return std::nullopt;
 
-    Expected<std::string> text = ReadPolicyFile(path, options_.limits);
+    Expected<std::string> text = options_.read_base ? options_.read_base(path, options_.limits)
+                                                    : ReadPolicyFile(path, options_.limits);
     if (!text) {
       diags_.AddError("extends-not-found", entry.span, text.error().message(),
                       "a readable policy file, relative to '" +
@@ -162,6 +161,14 @@ class ChainLoader {
     std::optional<Node> base = LoadOne(file);
     stack_.pop_back();
     return base;
+  }
+
+  // The identity of a file in the chain, for cycles and diamonds. In memory there are no
+  // symlinks to resolve, and the file system must not be consulted at all.
+  std::filesystem::path Canonical(const std::filesystem::path& path) const {
+    if (options_.read_base) return path.lexically_normal();
+    std::error_code ec;
+    return std::filesystem::weakly_canonical(path, ec);
   }
 
   bool CheckVersion(const Node& root, FileId file) {

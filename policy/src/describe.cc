@@ -8,6 +8,7 @@
 #include <set>
 
 #include "stockade/policy/names.h"
+#include "stockade/policy/render.h"
 
 namespace stockade::policy {
 namespace {
@@ -127,6 +128,12 @@ class Describer {
     Limits();
     MacClause();
     Approximations();
+    // Lines quote policy values, and a quoted YAML scalar can hold any code point ("\e[2J",
+    // "\u202e"): explain shows them as the diagnostics do (found by fuzz/policy_load_fuzzer.cc).
+    for (ClauseDescription& clause : out_) {
+      clause.title = Printable(clause.title);
+      for (std::string& line : clause.lines) line = Printable(line);
+    }
     return std::move(out_);
   }
 

@@ -11,6 +11,7 @@
 #include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
@@ -65,8 +66,13 @@ Expected<std::string> ReadPolicyFile(const std::filesystem::path& path, const Lo
 
 namespace {
 
-SourceSpan PointSpan(FileId file, size_t offset) {
-  return {file, static_cast<uint32_t>(offset), static_cast<uint32_t>(offset + 1)};
+// The byte at `offset` of `text`, or the empty span at its end when `offset` is there (yaml-cpp
+// reports an unclosed flow collection at the end of the file): a span never runs past its
+// buffer (found by fuzz/policy_load_fuzzer.cc).
+SourceSpan PointSpan(FileId file, std::string_view text, size_t offset) {
+  offset = std::min(offset, text.size());
+  return {file, static_cast<uint32_t>(offset),
+          static_cast<uint32_t>(std::min(offset + 1, text.size()))};
 }
 
 // The lexical pre-scan. Refuses what yaml-cpp must never see: bytes that are not UTF-8, NUL
@@ -76,7 +82,7 @@ SourceSpan PointSpan(FileId file, size_t offset) {
 bool PreScan(std::string_view text, FileId file, Diagnostics& diags, const LoadLimits& limits) {
   for (size_t i = 0; i < text.size();) {
     if (text[i] == '\0') {
-      diags.AddError("invalid-utf8", PointSpan(file, i), "the file contains a NUL byte",
+      diags.AddError("invalid-utf8", PointSpan(file, text, i), "the file contains a NUL byte",
                      "a text file in UTF-8");
       return false;
     }
@@ -84,16 +90,18 @@ bool PreScan(std::string_view text, FileId file, Diagnostics& diags, const LoadL
     if (c.code_point < 0) {
       static const char* hex = "0123456789abcdef";
       const auto b = static_cast<unsigned char>(text[i]);
-      diags.AddError("invalid-utf8", PointSpan(file, i),
+      diags.AddError("invalid-utf8", PointSpan(file, text, i),
                      std::string("byte 0x") + hex[b >> 4] + hex[b & 15] + " is not valid UTF-8",
                      "a policy file encoded in UTF-8");
       return false;
     }
     const auto cp = static_cast<uint32_t>(c.code_point);
-    // Control characters and bidirectional-text controls can make a policy read differently
-    // from what it says; a reviewer must see every byte that matters.
-    if (detail::IsBidiControl(cp) || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
-        cp == 0x7F) {
+    // Control characters, bidirectional-text controls and invisible characters can make a
+    // policy read differently from what it says; a reviewer must see every byte that matters.
+    // These are the code points the renderers escape (the C1 controls, U+2028, U+2029 and a
+    // U+FEFF after the start were let through; found by fuzz/policy_load_fuzzer.cc).
+    if (detail::IsUnsafeCodePoint(cp) && cp != '\t' && cp != '\n' && cp != '\r' &&
+        !(cp == 0xFEFF && i == 0)) {
       char code[16];
       std::snprintf(code, sizeof(code), "U+%04X", cp);
       diags.AddError("unsafe-character",
@@ -142,7 +150,7 @@ bool PreScan(std::string_view text, FileId file, Diagnostics& diags, const LoadL
               line[i + 1] == '\r')) {
         ++depth_here;
         if (indents.size() + depth_here > limits.max_depth) {
-          diags.AddError("too-deep", PointSpan(file, pos + i),
+          diags.AddError("too-deep", PointSpan(file, text, pos + i),
                          "mappings and lists are nested more than " +
                              std::to_string(limits.max_depth) + " levels deep",
                          "at most " + std::to_string(limits.max_depth) + " levels of nesting");
@@ -184,7 +192,7 @@ bool PreScan(std::string_view text, FileId file, Diagnostics& diags, const LoadL
       previous = c;
       const size_t depth = indents.size() + depth_here + flow;
       if (depth > limits.max_depth) {
-        diags.AddError("too-deep", PointSpan(file, pos + i),
+        diags.AddError("too-deep", PointSpan(file, text, pos + i),
                        "mappings and lists are nested more than " +
                            std::to_string(limits.max_depth) + " levels deep",
                        "at most " + std::to_string(limits.max_depth) + " levels of nesting");
@@ -192,7 +200,7 @@ bool PreScan(std::string_view text, FileId file, Diagnostics& diags, const LoadL
       }
     }
     if (indents.size() + depth_here > limits.max_depth) {
-      diags.AddError("too-deep", PointSpan(file, pos + indent),
+      diags.AddError("too-deep", PointSpan(file, text, pos + indent),
                      "mappings and lists are nested more than " + std::to_string(limits.max_depth) +
                          " levels deep",
                      "at most " + std::to_string(limits.max_depth) + " levels of nesting");
@@ -493,7 +501,7 @@ std::optional<Node> LoadDocument(const SourceSet& sources, FileId file, Diagnost
                                  const LoadLimits& limits) {
   std::string_view text = sources.text(file);
   if (text.size() > limits.max_file_bytes) {
-    diags.AddError("too-large", PointSpan(file, 0),
+    diags.AddError("too-large", PointSpan(file, text, 0),
                    "the file has " + std::to_string(text.size()) + " bytes",
                    "a policy of at most " + std::to_string(limits.max_file_bytes) + " bytes");
     return std::nullopt;
@@ -517,11 +525,11 @@ std::optional<Node> LoadDocument(const SourceSet& sources, FileId file, Diagnost
   } catch (const YAML::Exception& e) {
     size_t offset = e.mark.is_null() ? text.size() : static_cast<size_t>(e.mark.pos) + builder.bom_;
     if (offset > text.size()) offset = text.size();
-    diags.AddError("malformed-yaml", PointSpan(file, offset), "malformed YAML: " + e.msg,
+    diags.AddError("malformed-yaml", PointSpan(file, text, offset), "malformed YAML: " + e.msg,
                    "well-formed YAML (a mapping of keys to values)");
     return std::nullopt;
   } catch (const std::exception& e) {
-    diags.AddError("malformed-yaml", PointSpan(file, 0),
+    diags.AddError("malformed-yaml", PointSpan(file, text, 0),
                    std::string("the YAML parser failed: ") + e.what(),
                    "well-formed YAML (a mapping of keys to values)");
     return std::nullopt;

@@ -63,14 +63,7 @@ std::string_view SeverityColor(Severity severity) {
   return kBoldRed;
 }
 
-// Code points a terminal would not show as one plain cell, or would act on: C0 and C1 controls
-// (an ESC in a quoted YAML scalar must not reach the terminal), DEL, the marks, embeddings,
-// overrides and isolates that reorder what a reviewer sees (CVE-2021-42574), the line and
-// paragraph separators, and the byte order mark.
-bool IsUnsafe(uint32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || IsBidiControl(cp) || cp == 0x2028 ||
-         cp == 0x2029 || cp == 0xFEFF;
-}
+bool IsUnsafe(uint32_t cp) { return detail::IsUnsafeCodePoint(cp); }
 
 void AppendHex(std::string& out, uint32_t value, int digits) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -367,6 +360,13 @@ ordered_json SarifLocation(SourceSpan span, const SourceSet& sources) {
 }
 
 }  // namespace
+
+std::string Printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  AppendPrintable(out, text);
+  return out;
+}
 
 std::string FormatHeadline(const Diagnostic& diag, const SourceSet& sources) {
   std::string out;

@@ -128,6 +128,13 @@ void ResolveExec(const Node& node, Resolver& r, Policy& policy) {
       for (const Node& item : command->items) {
         std::optional<std::string> argument =
             r.String(item, "an 'exec.command' argument", /*allow_empty=*/true);
+        // "\0" in a quoted scalar would cut the argument short when it becomes a C string: the
+        // program run would not be the one the policy names (as for exec.env values).
+        if (argument && argument->find('\0') != std::string::npos) {
+          r.diags().AddError("invalid-value", item.span, "the argument contains a NUL byte",
+                             "text without NUL bytes");
+          continue;
+        }
         if (argument) exec.command.push_back(*argument);
       }
       if (command->items.empty()) {

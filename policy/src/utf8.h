@@ -44,8 +44,19 @@ inline Utf8Char DecodeUtf8(std::string_view text, size_t i) {
 
 // Bidirectional-text controls reorder what a reviewer sees (CVE-2021-42574, "Trojan Source").
 inline bool IsBidiControl(uint32_t cp) {
-  return cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+  // U+061C ARABIC LETTER MARK is one of them too (found by fuzz/policy_load_fuzzer.cc).
+  return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
          (cp >= 0x2066 && cp <= 0x2069);
+}
+
+// Code points a terminal would not show as one plain cell, or would act on: C0 and C1 controls
+// (an ESC in a quoted YAML scalar must not reach the terminal), DEL, the bidirectional
+// controls, the line and paragraph separators, and the zero-width no-break space (U+FEFF, a
+// byte order mark only at the start of a file). The renderers show them as "<U+001B>"; the
+// loader refuses them raw in a file (tab, newline and carriage return apart).
+inline bool IsUnsafeCodePoint(uint32_t cp) {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || IsBidiControl(cp) || cp == 0x2028 ||
+         cp == 0x2029 || cp == 0xFEFF;
 }
 
 }  // namespace stockade::policy::detail

@@ -243,6 +243,36 @@ TEST(LauncherTest, ThePreloadLibraryIsToldThePreopenedDirectories) {
   }
 }
 
+// Found by fuzz/manifest_fuzzer.cc: with 'env-set LD_PRELOAD=...' (or an unclean environment
+// that has one) and a preload library, the environment held LD_PRELOAD twice, and libc and the
+// run-time linker may each read another one. Each name is there once; the preopen library
+// comes first and the program's own list after it.
+TEST(LauncherTest, EnvironmentHoldsEachNameOnce) {
+  Manifest m = Basic();
+  m.capability_mode = false;
+  m.preload = "/lib/libpre.so";
+  m.env_set = {"LD_PRELOAD=/opt/libmine.so", "HOME=/work"};
+  FakePlatform platform;
+  LaunchFailure failure;
+  Launch(m, platform, failure);
+  EXPECT_EQ(platform.exec_envp,
+            (std::vector<std::string>{"HOME=/work", "STOCKADE_PREOPENS=3:/srv/data",
+                                      "STOCKADE_PREOPEN_CWD=/work",
+                                      "LD_PRELOAD=/lib/libpre.so:/opt/libmine.so"}));
+
+  // Through the interpreter, the launcher's descriptor lists replace any the rules gave.
+  m.capability_mode = true;
+  m.interpreter = "/libexec/ld-elf.so.1";
+  m.library_dirs = {"/lib"};
+  m.env_set = {"LD_LIBRARY_PATH_FDS=99", "LD_PRELOAD_FDS=98"};
+  FakePlatform dynamic;
+  dynamic.dynamic_program = true;
+  Launch(m, dynamic, failure);
+  EXPECT_EQ(dynamic.exec_envp,
+            (std::vector<std::string>{"STOCKADE_PREOPENS=3:/srv/data", "STOCKADE_PREOPEN_CWD=/work",
+                                      "LD_LIBRARY_PATH_FDS=6", "LD_PRELOAD_FDS=7"}));
+}
+
 // Any failed step stops the launch before exec and names the step.
 TEST(LauncherTest, EveryFailingStepStopsBeforeExec) {
   struct Case {

@@ -45,7 +45,9 @@ TEST(ManifestTest, RoundTrips) {
 TEST(ManifestTest, HostileStringsStayOneField) {
   Manifest m;
   m.program = "/bin/x";
-  m.argv = {"x", "a\nend\nprogram /evil", "%41", " ", "\t\r", std::string("nul\0byte", 8)};
+  // (A NUL byte cannot reach the program inside a C string: the parser refuses it, see
+  // RefusesNulBytes.)
+  m.argv = {"x", "a\nend\nprogram /evil", "%41", " ", "\t\r", "\x7f\xff"};
   m.keep = {1};
   const std::string text = WriteManifest(m);
   EXPECT_EQ(text.find("\nend\nprogram /evil"), std::string::npos);
@@ -89,6 +91,8 @@ TEST(ManifestTest, RefusesMalformedInput) {
   ExpectRefused(Minimal("open 2 rdonly 0 /x\n"), "from 3 to 1023");
   ExpectRefused(Minimal("open 1024 rdonly 0 /x\n"), "from 3 to 1023");
   ExpectRefused(Minimal("open 03 rdonly 0 /x\n"), "from 3 to 1023");
+  ExpectRefused(Minimal("keep -0\n"), "keep 0|1|2");  // one spelling per number
+  ExpectRefused(Minimal("open -3 rdonly 0 /x\n"), "from 3 to 1023");
   ExpectRefused(Minimal("open 3 rdonly,wronly 0 /x\n"), "invalid open flags");
   ExpectRefused(Minimal("open 3 rdonly,bogus 0 /x\n"), "invalid open flags");
   ExpectRefused(Minimal("open 3 rdonly 9 /x\n"), "invalid mode");
@@ -106,6 +110,36 @@ TEST(ManifestTest, RefusesMalformedInput) {
   ExpectRefused(Minimal("capability-mode yes\n"), "capability-mode 0|1");
   ExpectRefused("stockade-manifest 1\narg x\nend\n", "no 'program'");
   ExpectRefused(Minimal("arg  two-spaces\n"), "");
+}
+
+// fuzz/regressions/manifest_fuzzer/refusal-message-carries-decoded-newline: a refusal quoted
+// the decoded field, so "%0A" put a newline (and "%1B" a terminal escape) into the message the
+// launcher prints. Fields are quoted as the manifest spells them, and cut short.
+TEST(ManifestTest, RefusalsQuoteFieldsEncoded) {
+  ExpectRefused(Minimal("rightse%0A\n"), "unknown record 'rightse%0A'");
+  ExpectRefused(Minimal("%1B[2J 1\n"), "unknown record '%1B[2J'");
+  ExpectRefused("stockade-manifest %0A\nend\n", "unsupported manifest version '%0A'");
+  ExpectRefused(Minimal("keep 1\nioctls 1 0x1 %7F\n"), "invalid ioctl command '%7F'");
+  ExpectRefused(Minimal("open 3 rdonly,%09 0 /x\n"), "invalid open flags 'rdonly,%09'");
+  const std::string long_key(1000, 'k');
+  Expected<Manifest> parsed = ParseManifest(Minimal(long_key + "\n"));
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_LT(parsed.error().message().size(), 120u) << parsed.error().message();
+  EXPECT_NE(parsed.error().message().find("kkk...'"), std::string::npos);
+  for (const std::string& bad : {Minimal("rightse%0A\n"), Minimal("%1B[2J 1\n")}) {
+    const std::string message = ParseManifest(bad).error().message();
+    for (char c : message) EXPECT_TRUE(c >= 0x20 && c < 0x7F) << message;
+  }
+}
+
+// fuzz/regressions/manifest_fuzzer/nul-byte-in-program-path: "%00" decoded to a NUL, and the
+// launcher's c_str() would have opened /usr/r instead of the path the manifest names.
+TEST(ManifestTest, RefusesNulBytes) {
+  ExpectRefused("stockade-manifest 1\nprogram /bin/sh%00x\narg x\nend\n", "NUL byte");
+  ExpectRefused(Minimal("arg a%00b\n"), "line 4: a field holds a NUL byte");
+  ExpectRefused(Minimal("env-set A=%00\n"), "NUL byte");
+  ExpectRefused(Minimal("open 3 rdonly 0 /srv%00/x\n"), "NUL byte");
+  EXPECT_EQ(DecodeField("%00"), std::string(1, '\0'));  // the encoding itself is fine
 }
 
 TEST(ManifestTest, RefusesOversizedInput) {

@@ -196,6 +196,14 @@ TEST(DescriptorsTest, RightsNewInFreeBsd15AreWarnedAbout) {
   EXPECT_TRUE(checked->policy->descriptors.at(0).rights->Has(fchroot->value));
 }
 
+// fuzz/regressions/policy_load_fuzzer/nul-byte-in-exec-command (the fuzzer's NUL property): a
+// "\0" escape in a quoted argument checked clean, and '/bin/sh\0-evil' would have run /bin/sh.
+TEST(ExecTest, NulByteInCommandIsRefused) {
+  auto checked = CheckBody("exec:\n  command: [\"/bin/sh\\0-evil\", \"a\\0b\"]\n");
+  EXPECT_EQ(Diags(*checked), "error invalid-value@4:13\nerror invalid-value@4:31\n");
+  EXPECT_FALSE(checked->policy);
+}
+
 // ---- syscalls ----------------------------------------------------------------------------
 
 TEST(SyscallsTest, ConditionNeverTrueIsReportedOncePerCause) {
@@ -480,6 +488,34 @@ TEST(ExtendsTest, ChainOfSixteenFilesIsTheLimit) {
   ASSERT_TRUE(sixteen->diags.has_errors());
   EXPECT_EQ(sixteen->diags.Sorted()[0].name, "extends-too-deep");
   EXPECT_EQ(Where(sixteen->sources, sixteen->diags.Sorted()[0].span), "b15.yaml:2:10");
+}
+
+// CheckOptions::read_base (the fuzzers' in-memory files): every base comes from the function,
+// paths are compared lexically, and nothing is read from disk, not even a file that exists.
+TEST(ExtendsTest, ReadBaseServesEveryBaseFromMemory) {
+  testing::TempDir dir;
+  const std::filesystem::path on_disk = dir.Write("real.yaml", "version: 1\nname: disk\n");
+  std::vector<std::string> asked;
+  CheckOptions options;
+  options.read_base = [&](const std::filesystem::path& path,
+                          const LoadLimits&) -> Expected<std::string> {
+    asked.push_back(path.string());
+    if (path == "/mem/base.yaml") return std::string("version: 1\nname: memory\n");
+    if (path == "/mem/loop.yaml") return std::string("version: 1\nextends: ../mem/p.yaml\n");
+    return Error(ErrorCode::kNotFound, "not in memory");
+  };
+  auto check = [&](const std::string& text) {
+    auto checked = std::make_unique<Checked>();
+    const FileId file = checked->sources.Add("/mem/p.yaml", text);
+    checked->policy = CheckBuffer(checked->sources, file, checked->diags, options);
+    return checked;
+  };
+  EXPECT_EQ(Clean(*check("version: 1\nextends: ./sub/../base.yaml\n")).name, "memory");
+  EXPECT_EQ(asked, std::vector<std::string>{"/mem/base.yaml"});
+  auto missing = check("version: 1\nextends: " + on_disk.string() + "\n");
+  EXPECT_EQ(Diags(*missing), "error extends-not-found@2:10\n");
+  auto cycle = check("version: 1\nname: t\nextends: loop.yaml\n");
+  EXPECT_EQ(cycle->diags.Sorted().at(0).name, "extends-cycle");
 }
 
 // ---- exec --------------------------------------------------------------------------------

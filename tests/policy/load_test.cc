@@ -104,6 +104,17 @@ TEST(LoadTest, MalformedYaml) {
   EXPECT_EQ(loaded->diags.all()[0].message.find("yaml-cpp"), std::string::npos);
 }
 
+// fuzz/regressions/policy_load_fuzzer/malformed-yaml-span-past-end: yaml-cpp reports an unclosed
+// flow list at the end of the file, and the diagnostic's span ran one byte past the buffer.
+TEST(LoadTest, MalformedYamlAtEndOfFileStaysInTheBuffer) {
+  const std::string text = "version: 1\nname: demo\nrights: [CAP_READ, CAP_FSTAT\n";
+  auto loaded = Load(text);
+  EXPECT_EQ(OnlyDiag(*loaded), "malformed-yaml@4:1");
+  const SourceSpan span = loaded->diags.all()[0].span;
+  EXPECT_EQ(span.begin, text.size());
+  EXPECT_EQ(span.end, text.size());
+}
+
 TEST(LoadTest, UnclosedQuoteIsMalformed) {
   // yaml-cpp alone would end the string at the end of the file and accept it.
   EXPECT_EQ(OnlyDiag(*Load("version: 1\nname: \"demo\nhostname: box\n")), "malformed-yaml@2:7");
@@ -156,6 +167,17 @@ TEST(LoadTest, InvalidUtf8) {
 
 TEST(LoadTest, NulByte) {
   EXPECT_EQ(OnlyDiag(*Load(std::string("version: 1\nname: a\0b\n", 20))), "invalid-utf8@2:8");
+}
+
+// fuzz/regressions/policy_load_fuzzer/arabic-letter-mark-is-a-bidi-control: U+061C is a
+// bidirectional formatting character (Unicode's Bidi_Control) and was neither refused nor shown
+// escaped: a policy could reorder what its reviewer reads.
+TEST(LoadTest, ArabicLetterMarkIsRefused) {
+  auto loaded = Load(
+      "version: 1\nname: a\xd8\x9c"
+      "b\n");
+  EXPECT_EQ(OnlyDiag(*loaded), "unsafe-character@2:8");
+  EXPECT_NE(loaded->diags.all()[0].message.find("U+061C"), std::string::npos);
 }
 
 TEST(LoadTest, DeepFlowNesting) {
@@ -225,6 +247,24 @@ TEST(LoadTest, ByteOrderMarkKeepsPositions) {
   auto loaded = Load("\xEF\xBB\xBFversion: 1\nname: x\n");
   ASSERT_TRUE(loaded->root);
   EXPECT_EQ(loaded->sources.text(loaded->root->entries[1].key_span), "name");
+}
+
+// fuzz/regressions/policy_load_fuzzer/zero-width-no-break-space-mid-file: the loader let through
+// invisible code points that the renderers escape (a U+FEFF inside a command argument reached
+// explain raw). It refuses what the renderers escape: C1 controls, the line and paragraph
+// separators, and U+FEFF anywhere but at the start.
+TEST(LoadTest, InvisibleCharactersAreRefused) {
+  EXPECT_EQ(OnlyDiag(*Load("version: 1\nname: a\xEF\xBB\xBF"
+                           "b\n")),
+            "unsafe-character@2:8");
+  EXPECT_EQ(OnlyDiag(*Load("version: 1\nname: a\xC2\x9B"
+                           "b\n")),
+            "unsafe-character@2:8");
+  EXPECT_EQ(OnlyDiag(*Load("version: 1\nname: a\xE2\x80\xA8"
+                           "b\n")),
+            "unsafe-character@2:8");
+  EXPECT_EQ(OnlyDiag(*Load("version: 1\n# \xE2\x80\xA9\nname: a\n")), "unsafe-character@2:3");
+  EXPECT_TRUE(Load("version: 1\nname: a\tb\r\n")->root);  // tab and CR stay plain text
 }
 
 TEST(ReadPolicyFileTest, RefusesDirectoriesAndMissingFiles) {

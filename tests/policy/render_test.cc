@@ -301,6 +301,17 @@ TEST_F(RenderTest, ControlAndBidiCharactersAreShownNotSent) {
             "      |                           ^~~\n");
 }
 
+// fuzz/regressions/policy_load_fuzzer/arabic-letter-mark-is-a-bidi-control: a file of nothing but
+// U+061C drew "a policy must be a mapping" with the mark sent raw in the snippet.
+TEST_F(RenderTest, ArabicLetterMarkIsShownNotSent) {
+  const FileId file = sources_.Add("p.yaml", "a \xd8\x9c b\n");
+  diags_.AddError("bad", Find(sources_, file, "b"), "mark '\xd8\x9c'", "");
+  EXPECT_EQ(Text(),
+            "p.yaml:1:5: error[bad]: mark '<U+061C>'\n"
+            "    1 | a <U+061C> b\n"
+            "      |            ^\n");
+}
+
 TEST_F(RenderTest, InvalidUtf8IsShownAsBytes) {
   // The loader reports "invalid-utf8" pointing at the bad byte; its snippet shows "<FF>".
   const FileId file = sources_.Add("p.yaml", "a: x\xff y\n");

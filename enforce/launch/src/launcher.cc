@@ -236,9 +236,28 @@ Expected<PreparedLaunch> Prepare(const Manifest& manifest, Platform& platform,
   };
   for (const std::string& arg : m.argv) launch.direct_argv_.push_back(keep_string(arg));
   launch.direct_argv_.push_back(nullptr);
-  for (const std::string& assignment : env) launch.direct_envp_.push_back(keep_string(assignment));
+  // The launcher's own variables replace what the rules gave, so that every name is in the
+  // environment once (with two, libc and the run-time linker may each read another one; found
+  // by fuzz/manifest_fuzzer.cc). The preopen library goes first in LD_PRELOAD, and a list the
+  // program would have had stays after it.
+  std::vector<std::string> direct_env = env;
+  auto replace = [](std::vector<std::string>& list, std::string assignment) {
+    const std::string_view name = NameOf(assignment);
+    std::erase_if(list, [&](const std::string& e) { return NameOf(e) == name; });
+    list.push_back(std::move(assignment));
+  };
   if (!m.preload.empty()) {
-    launch.direct_envp_.push_back(keep_string("LD_PRELOAD=" + m.preload));
+    constexpr std::string_view kPreload = "LD_PRELOAD=";
+    std::string preload = std::string(kPreload) + m.preload;
+    for (const std::string& e : env) {
+      if (NameOf(e) == "LD_PRELOAD" && e.size() > kPreload.size()) {
+        preload += ":" + e.substr(kPreload.size());
+      }
+    }
+    replace(direct_env, std::move(preload));
+  }
+  for (const std::string& assignment : direct_env) {
+    launch.direct_envp_.push_back(keep_string(assignment));
   }
   launch.direct_envp_.push_back(nullptr);
   if (!m.interpreter.empty()) {
@@ -248,17 +267,17 @@ Expected<PreparedLaunch> Prepare(const Manifest& manifest, Platform& platform,
     launch.interp_argv_.push_back(keep_string("--"));
     for (const std::string& arg : m.argv) launch.interp_argv_.push_back(keep_string(arg));
     launch.interp_argv_.push_back(nullptr);
-    for (const std::string& assignment : env) {
-      launch.interp_envp_.push_back(keep_string(assignment));
-    }
+    std::vector<std::string> interp_env = env;
     std::string fds;
     for (size_t i = 0; i < m.library_dirs.size(); ++i) {
       fds += (i ? ":" : "") + std::to_string(launch.aux_base_ + 1 + static_cast<int>(i));
     }
-    if (!fds.empty()) launch.interp_envp_.push_back(keep_string("LD_LIBRARY_PATH_FDS=" + fds));
+    if (!fds.empty()) replace(interp_env, "LD_LIBRARY_PATH_FDS=" + fds);
     if (!m.preload.empty()) {
-      launch.interp_envp_.push_back(
-          keep_string("LD_PRELOAD_FDS=" + std::to_string(launch.aux_base_ + aux_count - 1)));
+      replace(interp_env, "LD_PRELOAD_FDS=" + std::to_string(launch.aux_base_ + aux_count - 1));
+    }
+    for (const std::string& assignment : interp_env) {
+      launch.interp_envp_.push_back(keep_string(assignment));
     }
     launch.interp_envp_.push_back(nullptr);
   }

@@ -56,11 +56,14 @@ std::optional<uint32_t> ParseOctal(std::string_view text) {
   return value;
 }
 
+// Decimal digits only, without leading zeros: one spelling per number (from_chars alone would
+// also take "-0").
 std::optional<int> ParseFd(std::string_view text) {
   int value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || value < 0 ||
-      value > kMaxFd || (text.size() > 1 && text[0] == '0')) {
+  if (text.empty() || text[0] < '0' || text[0] > '9' || ec != std::errc() ||
+      ptr != text.data() + text.size() || value < 0 || value > kMaxFd ||
+      (text.size() > 1 && text[0] == '0')) {
     return std::nullopt;
   }
   return value;
@@ -94,6 +97,16 @@ std::optional<uint32_t> ParseFlags(std::string_view text) {
   return flags;
 }
 
+// A field for an error message: as the manifest spells it (percent-encoded, so printable ASCII
+// on one line) and cut to 64 bytes. The launcher prints refusals as they are; a decoded field
+// could carry a newline or a terminal escape into its error output (found by
+// fuzz/manifest_fuzzer.cc).
+std::string Quoted(std::string_view field) {
+  std::string text = EncodeField(field);
+  if (text.size() > 64) text = text.substr(0, 61) + "...";
+  return "'" + text + "'";
+}
+
 class Parser {
  public:
   explicit Parser(std::string_view text) : text_(text) {}
@@ -124,10 +137,15 @@ class Parser {
       if (++records > kMaxRecords) return Fail("more than 8192 records");
       std::vector<std::string> fields;
       if (!Split(fields)) return Fail("a field is not validly percent-encoded");
+      // Every field ends up as a C string (a path, an argument, a name): a NUL would cut it
+      // short, and the OS would see another file or argument than the manifest names.
+      for (const std::string& field : fields) {
+        if (field.find('\0') != std::string::npos) return Fail("a field holds a NUL byte (%00)");
+      }
       const std::string& key = fields[0];
       if (!header) {
         if (key != kHeader || fields.size() != 2) return Fail("expected 'stockade-manifest 1'");
-        if (fields[1] != "1") return Fail("unsupported manifest version '" + fields[1] + "'");
+        if (fields[1] != "1") return Fail("unsupported manifest version " + Quoted(fields[1]));
         header = true;
         continue;
       }
@@ -188,8 +206,8 @@ class Parser {
         std::optional<uint32_t> flags = ParseFlags(fields[2]);
         std::optional<uint32_t> mode = ParseOctal(fields[3]);
         if (!fd || *fd < 3) return Fail("a preopen needs a descriptor from 3 to 1023");
-        if (!flags) return Fail("invalid open flags '" + fields[2] + "'");
-        if (!mode) return Fail("invalid mode '" + fields[3] + "'");
+        if (!flags) return Fail("invalid open flags " + Quoted(fields[2]));
+        if (!mode) return Fail("invalid mode " + Quoted(fields[3]));
         if (fields[4].empty() || fields[4][0] != '/')
           return Fail("a preopen path must be absolute");
         if (!described.insert(*fd).second) return Fail("descriptor named twice");
@@ -197,7 +215,7 @@ class Parser {
       } else if (key == "rights" || key == "ioctls" || key == "fcntls") {
         if (args < 1) return Fail("expected '" + key + " FD ...'");
         std::optional<int> fd = ParseFd(fields[1]);
-        if (!fd) return Fail("invalid descriptor '" + fields[1] + "'");
+        if (!fd) return Fail("invalid descriptor " + Quoted(fields[1]));
         if (!described.count(*fd)) return Fail("limits for a descriptor the program does not get");
         DescriptorLimits& limits = LimitsFor(m, *fd);
         if (key == "rights") {
@@ -215,7 +233,7 @@ class Parser {
           std::vector<uint64_t> commands;
           for (size_t i = 2; i < fields.size(); ++i) {
             std::optional<uint64_t> command = ParseHex(fields[i]);
-            if (!command) return Fail("invalid ioctl command '" + fields[i] + "'");
+            if (!command) return Fail("invalid ioctl command " + Quoted(fields[i]));
             commands.push_back(*command);
           }
           limits.ioctls = std::move(commands);
@@ -227,7 +245,7 @@ class Parser {
           limits.fcntls = static_cast<uint32_t>(*mask);
         }
       } else {
-        return Fail("unknown record '" + key + "'");
+        return Fail("unknown record " + Quoted(key));
       }
     }
     if (!header) return Error(ErrorCode::kInvalidArgument, "manifest: empty (no header)");

@@ -123,8 +123,10 @@ struct FilterModel {
   policy::Action unknown_action;  // numbers above libseccomp's table
   // Syscalls the kernel filters cannot decide on their own without mixing actions for one
   // syscall (libseccomp has no defined semantics for that): explicit 'kill' denies, several
-  // deny actions, execve/execveat under exec_once. Their calls go to the supervisor, which
-  // applies this model to the registers the notification carries.
+  // deny actions, execve/execveat under exec_once, and the combinations of conditional rules
+  // libseccomp 2.5.4 merges wrongly (one testing several arguments, or policy rules comparing
+  // by order; seccomp.cc). Their calls go to the supervisor, which applies this model to the
+  // registers the notification carries.
   std::vector<int> supervised;
 };
 

@@ -5,6 +5,7 @@
 #define STOCKADE_POLICY_CHECK_H_
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,8 +18,18 @@
 
 namespace stockade::policy {
 
+// Reads the file an 'extends' entry names: `path` is the entry joined to the extending file's
+// directory and lexically normalised. Returns the text, or an Error that becomes an
+// "extends-not-found" diagnostic at the entry.
+using ReadBaseFunction =
+    std::function<Expected<std::string>(const std::filesystem::path& path, const LoadLimits&)>;
+
 struct CheckOptions {
   LoadLimits limits;
+  // Empty: bases are read from the file system (ReadPolicyFile) and a chain is compared by
+  // canonical paths (symlinks resolved). Set: every base comes from this function and paths
+  // are compared lexically, so a check touches no file at all (the fuzzers' in-memory files).
+  ReadBaseFunction read_base;
 };
 
 // Checks the policy in `path` and everything it extends. Every problem goes to `diags`
@@ -30,7 +41,8 @@ Expected<std::optional<Policy>> CheckFile(const std::filesystem::path& path, Sou
                                           Diagnostics& diags, const CheckOptions& options = {});
 
 // Checks policy text already in `sources` as buffer `file`, with no file system access for the
-// root (extends entries are still read relative to the buffer's path). Used by fuzzers and tests.
+// root (extends entries are still read relative to the buffer's path, through
+// options.read_base when set). Used by fuzzers and tests.
 std::optional<Policy> CheckBuffer(SourceSet& sources, FileId file, Diagnostics& diags,
                                   const CheckOptions& options = {});
 

@@ -51,6 +51,11 @@ std::string RenderJson(const Diagnostics& diags, const SourceSet& sources);
 std::string RenderSarif(const Diagnostics& diags, const SourceSet& sources,
                         std::string_view tool_version);
 
+// `text` as the renderers show it: every control, bidirectional or invisible code point as
+// "<U+001B>" and every byte that is not UTF-8 as "<FF>", so that it stays on one line and no
+// terminal escape gets through. For any other output that quotes policy text (explain).
+std::string Printable(std::string_view text);
+
 // The first line alone, without colour or newline, as RenderText writes it (for tests and the
 // report of 'run').
 std::string FormatHeadline(const Diagnostic& diag, const SourceSet& sources);

@@ -92,14 +92,16 @@ struct Manifest {
   bool operator==(const Manifest&) const = default;
 };
 
-// Writes `manifest` in the line format. Round-trips: ParseManifest(WriteManifest(m)) == m.
+// Writes `manifest` in the line format. Round-trips: ParseManifest(WriteManifest(m)) == m for
+// every manifest the parser can return (no string holds a NUL byte; see ParseManifest).
 std::string WriteManifest(const Manifest& manifest);
 
 // Parses and validates a manifest. Refuses (kInvalidArgument, naming the line) anything
 // malformed: a wrong version, an unknown record, a repeated single record, a descriptor out of
-// range or named twice, limits on a descriptor the program does not get, a missing "end" (a
-// truncated file), more than kMaxManifestBytes or kMaxRecords. Never crashes on any input
-// (fuzzed by fuzz/manifest_fuzzer.cc).
+// range or named twice, limits on a descriptor the program does not get, a field that encodes
+// a NUL byte (every field becomes a C string), a missing "end" (a truncated file), more than
+// kMaxManifestBytes or kMaxRecords. A refusal's message is one line of printable ASCII (fields
+// are quoted percent-encoded). Never crashes on any input (fuzzed by fuzz/manifest_fuzzer.cc).
 Expected<Manifest> ParseManifest(std::string_view text);
 
 // Percent-encoding of one field (exposed for tests).
