@@ -274,7 +274,8 @@ for policy in rights-plain rights-capmode; do
 done
 
 log "setup breakdown (--trace-setup, $TRACE_RUNS runs each)"
-for policy in minimal copy-none overlay-none overlay-none-filter overlay-none-filter-limits; do
+for policy in minimal copy-none overlay-none overlay-none-filter overlay-none-filter-limits \
+    overlay-vnet full; do
   out="$RESULTS/trace-$policy.jsonl"
   : > "$out"
   for _ in $(seq "$TRACE_RUNS"); do
@@ -289,6 +290,8 @@ step "$HARNESS" --idle 32 -p sleep -l stockade-minimal -- \
 step "$HARNESS" --idle 32 -p sleep -l stockade-overlay-none-filter-limits -- \
   "$STOCKADE" run "$ROOT/bench/policies/overlay-none-filter-limits.yaml" -- /bin/sleep 600 \
   > "$RESULTS/idle-stockade-overlay-none-filter-limits.json"
+step "$HARNESS" --idle 32 -p sleep -l stockade-full -- \
+  "$STOCKADE" run "$ROOT/bench/policies/full.yaml" -- /bin/sleep 600 > "$RESULTS/idle-stockade-full.json"
 step "$HARNESS" --idle 32 -p sleep -l bwrap-minimal -- "${BWRAP_MIN[@]}" -- /bin/sleep 600 \
   > "$RESULTS/idle-bwrap-minimal.json"
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -70,8 +71,10 @@ Status DeleteLink(const std::string& name) {
   return socket.Transact(remove, "gc");
 }
 
-// Removes what one dead run recorded; true when nothing of it is left.
-bool Sweep(const std::string& record, int fd, bool dry_run, GcReport& report) {
+// Removes what one dead run recorded; true when nothing of it is left. `links_settling`: the
+// record is recent enough that its links are left to the kernel (CollectGarbage).
+bool Sweep(const std::string& record, int fd, bool dry_run, bool links_settling,
+           GcReport& report) {
   bool clean = true;
   const std::string text = ReadAll(fd);
   size_t start = 0;
@@ -87,6 +90,10 @@ bool Sweep(const std::string& record, int fd, bool dry_run, GcReport& report) {
         continue;
       }
       if (if_nametoindex(name.c_str()) == 0) continue;  // gone with its namespace
+      if (links_settling) {
+        clean = false;  // the kernel is removing it with its namespace; the record stays
+        continue;
+      }
       if (dry_run) {
         report.removed.push_back("link " + name);
       } else if (Status s = DeleteLink(name); s || s.error().os_errno() == ENODEV) {
@@ -202,13 +209,17 @@ Status RunRecord::AddLink(const std::string& name) {
   return {};
 }
 
+void RunRecord::MarkEnded() {
+  if (fd_) futimens(fd_.get(), nullptr);
+}
+
 void RunRecord::Forget() {
   if (!path_.empty()) unlink(path_.c_str());
   path_.clear();
   fd_.reset();
 }
 
-GcReport CollectGarbage(bool dry_run) {
+GcReport CollectGarbage(bool dry_run, int link_grace_seconds) {
   GcReport report;
   const std::string dir = RunRecordDirectory();
   DIR* listing = opendir(dir.c_str());
@@ -231,7 +242,11 @@ GcReport CollectGarbage(bool dry_run) {
     // The lock is ours now; a record unlinked meanwhile by another sweep has no links left.
     struct stat st {};
     if (fstat(fd.get(), &st) != 0 || st.st_nlink == 0) continue;
-    Sweep(record, fd.get(), dry_run, report);
+    struct timespec now {};
+    clock_gettime(CLOCK_REALTIME, &now);
+    const bool settling = link_grace_seconds > 0 && st.st_mtim.tv_sec <= now.tv_sec &&
+                          now.tv_sec - st.st_mtim.tv_sec < link_grace_seconds;
+    Sweep(record, fd.get(), dry_run, settling, report);
   }
   return report;
 }

@@ -225,7 +225,9 @@ class Supervisor {
     // record first (gc.h); runs that create nothing of the kind need none.
     const bool veth = plan_.network.mode == NetworkPlan::Mode::kVeth;
     if (!plan_.limits.cgroup.empty() || veth) {
-      CollectGarbage();  // what earlier runs that were killed left behind
+      // What earlier runs left behind; a veth pair of a run that just ended is left to the
+      // kernel, which is removing it with its namespace (gc.h).
+      CollectGarbage(false, kLaunchLinkGraceSeconds);
       STOCKADE_ASSIGN_OR_RETURN(record_, RunRecord::Create(plan_.name));
     }
     STOCKADE_RETURN_IF_ERROR(cgroups_.Create(plan_, host, record_));
@@ -313,7 +315,11 @@ class Supervisor {
     RunResult result = Result();
     // A veth's pair is still being removed by the kernel when the run ends (network.h): its
     // record stays for the next sweep, which finds the link gone and drops it.
-    if (cgroups_.Remove() && veth_.HostEndGone()) record_.Forget();
+    if (cgroups_.Remove() && veth_.HostEndGone()) {
+      record_.Forget();
+    } else {
+      record_.MarkEnded();
+    }
     Mark("teardown");
     if (trace_) {
       CollectTimings(result);

@@ -52,6 +52,9 @@ class RunRecord {
   Status AddLink(const std::string& name);
   // Deletes the record: the run has removed everything it recorded.
   void Forget();
+  // Marks the record's time (its mtime) as the moment the run ended while the kernel was still
+  // removing a recorded link: a sweep within the grace period leaves the link to the kernel.
+  void MarkEnded();
   // The descriptor holding the lock (close-on-exec), for children that must not keep it.
   int fd() const { return fd_.get(); }
   const std::string& path() const { return path_; }
@@ -71,7 +74,15 @@ struct GcReport {
 
 // Removes what dead runs left behind. `dry_run` reports without removing. Never fails as a
 // whole: each object that cannot be removed is listed in `failed`.
-GcReport CollectGarbage(bool dry_run = false);
+//
+// `link_grace_seconds`: a link named by a record written (or marked ended) less than this long
+// ago is left in place with its record, for a later sweep. A run's veth pair goes with its
+// network namespace, which the kernel frees asynchronously a moment after the run; deleting it
+// explicitly (RTM_DELLINK) instead waits 10 to 30 ms for RCU grace periods under the rtnl lock
+// and stalls every other launch's network setup meanwhile. Runs sweep with a grace period
+// (kLaunchLinkGraceSeconds); `stockade gc` with none.
+GcReport CollectGarbage(bool dry_run = false, int link_grace_seconds = 0);
+inline constexpr int kLaunchLinkGraceSeconds = 10;
 
 }  // namespace stockade::linux_sim
 
