@@ -457,6 +457,43 @@ TEST_F(GcTest, RemovesTheCgroupsAndLinksOfADeadRun) {
   rmdir(cgroup.c_str());
 }
 
+// A run's sweep leaves the veth link of a run that ended moments ago to the kernel, which is
+// removing it with its namespace (gc.h, kLaunchLinkGraceSeconds), and keeps its record; its
+// cgroups go at once. `stockade gc` has no grace period and removes the link.
+TEST_F(GcTest, LaunchesLeaveAJustEndedRunsLinkToTheKernelAndGcRemovesIt) {
+  const std::string cgroup = "/sys/fs/cgroup/pids/stockade-gc-test-" + std::to_string(getpid());
+  ASSERT_EQ(mkdir(cgroup.c_str(), 0755), 0) << strerror(errno);
+  char link[16];
+  snprintf(link, sizeof(link), "stk%07x%04x", static_cast<unsigned>(getpid()) & 0xfffffffu, 0xbeef);
+  ProgramResult add = RunProgram({"/usr/sbin/ip", "link", "add", link, "type", "veth", "peer",
+                                  "name", std::string(link) + "p"},
+                                 "/");
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  const std::string record = WriteRecord("cgroup " + cgroup + "\nlink " + link + "\n");
+
+  TempDir dir;
+  const std::string policy =
+      dir.Write("policy.yaml",
+                "version: 1\nname: gc-grace\nfilesystem:\n  mounts: [{source: " +
+                    std::filesystem::path(ProbePath()).parent_path().string() +
+                    ", target: /probe}]\nlimits: {maxproc: 10}\naccept_approximate:\n"
+                    "  - {clause: limits.maxproc, backend: linux, justification: t}\n")
+          .string();
+  ProgramResult run =
+      RunProgram({StockadePath(), "run", policy, "--", "/probe/probe", "sleep", "0"}, "/");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_FALSE(Exists(cgroup)) << "the dead run's cgroup is swept at once";
+  EXPECT_TRUE(Exists("/sys/class/net/" + std::string(link))) << "the link is left to the kernel";
+  EXPECT_TRUE(Exists(record)) << "and its record kept for a later sweep";
+
+  ProgramResult gc = Gc();
+  EXPECT_EQ(gc.exit_code, 0) << gc.out << gc.err;
+  EXPECT_NE(gc.out.find("removed link " + std::string(link)), std::string::npos) << gc.out;
+  EXPECT_FALSE(Exists("/sys/class/net/" + std::string(link)));
+  EXPECT_FALSE(Exists(record));
+  rmdir(cgroup.c_str());
+}
+
 TEST_F(GcTest, WhatIsNotOursIsLeftAlone) {
   const std::string foreign = "/sys/fs/cgroup/pids/gc-test-foreign-" + std::to_string(getpid());
   ASSERT_EQ(mkdir(foreign.c_str(), 0755), 0) << strerror(errno);
