@@ -73,8 +73,7 @@ Status DeleteLink(const std::string& name) {
 
 // Removes what one dead run recorded; true when nothing of it is left. `links_settling`: the
 // record is recent enough that its links are left to the kernel (CollectGarbage).
-bool Sweep(const std::string& record, int fd, bool dry_run, bool links_settling,
-           GcReport& report) {
+bool Sweep(const std::string& record, int fd, bool dry_run, bool links_settling, GcReport& report) {
   bool clean = true;
   const std::string text = ReadAll(fd);
   size_t start = 0;
