@@ -364,13 +364,14 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "always", "never"}));
   run_cmd->positionals_at_end();
   run_cmd->footer(
-      "Exit codes: the program's own status; 125 stockade failed before the program started "
+      "Exit codes: the program's own status; 2 usage error; 125 stockade failed before the program "
+      "started "
       "(the kind on stderr), 126 not executable, 127 not found, 128+N killed by signal N "
       "(159: by the syscall policy) (docs/cli.md).");
 
   bool gc_dry_run = false;
   CLI::App* gc_cmd = app.add_subcommand(
-      "gc", "Remove what killed runs left on the host (linux-sim: cgroup directories)");
+      "gc", "Remove what killed runs left on the host (linux-sim: cgroups and veth links)");
   gc_cmd->add_flag("-n,--dry-run", gc_dry_run, "Only list what would be removed");
   gc_cmd->footer("Exit codes: 0 nothing failed, 1 something could not be removed (docs/cli.md).");
 

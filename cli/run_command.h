@@ -26,12 +26,13 @@ struct RunArgs {
 };
 
 // Runs the command under the policy; returns the process exit code (docs/cli.md: the
-// program's own status, 125 for any failure before exec, 126/127, 128+N).
+// program's own status, 125 for any failure after the command line was read and before exec,
+// 126/127, 128+N).
 int RunCommand(const RunArgs& args);
 
 // `stockade gc`: removes what runs that were killed left on the host (linux-sim's run records:
-// cgroup directories). Prints one line per object; exit code 0, or 1 when something could
-// not be removed, 2 in builds without linux-sim.
+// cgroup directories and veth host ends). Prints one line per object; exit code 0, or 1 when
+// something could not be removed, 2 in builds without linux-sim.
 int GcCommand(bool dry_run);
 
 // linux-sim's fidelity assessment of `policy` on this host, for 'explain --target linux';

@@ -33,7 +33,8 @@ Expected<launch::Manifest> BuildManifest(const policy::Policy& policy, policy::T
       options.command.empty() ? policy.exec.command : options.command;
   if (command.empty() || command[0].empty()) {
     return Error(ErrorCode::kInvalidArgument,
-                 "no program to run: give one after '--', or set exec.command in the policy");
+                 "no program to run: set exec.command in the policy (or, for 'stockade run', give "
+                 "one after '--')");
   }
   m.program = command[0];
   m.argv = command;
