@@ -361,7 +361,7 @@ class Report:
             self.w()
 
     def slowest(self):
-        for policy in ("overlay-none-filter-limits", "overlay-none-filter", "minimal"):
+        for policy in ("full", "overlay-none-filter-limits", "overlay-none-filter", "minimal"):
             runs, order, values, totals = self.trace_steps(policy)
             if runs:
                 step = max(order, key=lambda s: statistics.median(values[s]))
@@ -538,7 +538,7 @@ class Report:
                                                   ms(self.stat("bwrap-minimal", 1,
                                                                "cpu_mean_ms"))))
         rows.append(("A full policy starts at cc=1 no slower than bubblewrap minimal (p50 ratio "
-                     "≤ 1.0), and its cc=50 p95 is no worse", measured + ("; today: " +
+                     "≤ 1.0), and its cc=50 p95 is no worse", measured + ("; for comparison: " +
                                                                           "; ".join(info)
                                                                           if info else ""),
                      verdict))
@@ -648,15 +648,21 @@ class Report:
         floor_cpu = self.stat("floor", 1, "cpu_mean_ms")
         bw_cpu = self.stat("bwrap-minimal", 1, "cpu_mean_ms")
         min_cpu = self.stat("stockade-minimal", 1, "cpu_mean_ms")
-        full_cpu = self.stat("stockade-overlay-none-filter-limits", 1, "cpu_mean_ms")
+        full_cpu = self.stat("stockade-full", 1, "cpu_mean_ms")
         step = lambda policy, name: self.median_step(policy, name) or 0.0
-        if bw_cpu and min_cpu:
-            self.w("**Start-up latency (target 1).** The full policy cannot run before vnet and "
-                   "Landlock land (branches `net`, `landlock`). Of what runs, stockade spends "
-                   "%s ms of CPU per launch for bubblewrap's own setup (`stockade-minimal`) and "
-                   "%s ms for the fullest policy, against bubblewrap's %s ms; on a loaded "
-                   "machine the latency follows the CPU time. Where it goes (medians of the "
-                   "trace and the rows above):" % (ms(min_cpu), ms(full_cpu), ms(bw_cpu)))
+        if bw_cpu and min_cpu and full_cpu:
+            runs, order, values, _ = self.trace_steps("full")
+            top = sorted(order, key=lambda s: -statistics.median(values[s]))[:6] if runs else []
+            self.w("**Start-up latency (target 1).** The full policy (`bench/policies/full.yaml`: "
+                   "an overlay clone of the template, a network namespace with a veth pair and "
+                   "egress rules, the `@system-service` filter, capabilities dropped, "
+                   "no_new_privs, Landlock rules, cgroup and rlimit limits) costs %s ms of CPU "
+                   "per launch, stockade with bubblewrap's own setup (`stockade-minimal`) %s ms, "
+                   "bubblewrap %s ms; on a loaded machine the latency follows the CPU time. The "
+                   "full policy's largest steps (medians of %d traced runs): %s. Where the time "
+                   "goes:" % (ms(full_cpu), ms(min_cpu), ms(bw_cpu), len(runs), ", ".join(
+                       "`%s` %s ms" % (s, ms(statistics.median(values[s]) / 1000.0))
+                       for s in top)))
             self.w()
             if start_cpu and floor_cpu:
                 self.w("- starting and ending the `stockade` process itself: %s ms of CPU "
@@ -666,42 +672,73 @@ class Report:
                        "binary. A small static launcher that reads a compiled plan (the Linux "
                        "counterpart of FreeBSD's stockade-launch) would remove most of it."
                        % (ms(start_cpu), ms(floor_cpu)))
-            self.w("- `check` (%s ms) and `plan` (%s ms without a filter, %s ms with one): the "
-                   "policy is parsed, resolved and its filter compiled by libseccomp on every "
-                   "launch (`seccomp/` in the compile table: about 2 ms for an "
-                   "`@system-service` filter). Compiling once (`stockade compile --target "
-                   "linux` to a plan file, or a cache keyed by the policy's hash) would take "
-                   "both off the launch." % (
-                       ms(step("minimal", "check")), ms(step("minimal", "plan")),
-                       ms(step("overlay-none-filter", "plan"))))
-            self.w("- `namespaces` (%s ms) and `teardown` (%s ms): creating and destroying the "
-                   "mount and network namespaces, as bubblewrap does (`netns-alone`, "
-                   "`unshare --net` and echo, costs %s ms of CPU per launch)." % (
-                       ms(step("minimal", "namespaces")), ms(step("minimal", "teardown")),
+            # The full policy's steps in groups; a group's figure is the sum of its steps'
+            # medians (a step missing from the trace counts 0).
+            sums = lambda names: sum(step("full", n) for n in names)
+            fs_steps = [s for s in order if s.startswith("filesystem") or s == "pivot_root"]
+            self.w("- `check` (%s ms) and `plan` (%s ms): the policy is parsed, resolved and its "
+                   "filter compiled by libseccomp on every launch (`seccomp/` in the compile "
+                   "table: about 2 ms for an `@system-service` filter). Compiling once "
+                   "(`stockade compile --target linux` to a plan file, or a cache keyed by the "
+                   "policy's hash) would take both off the launch." % (
+                       ms(step("full", "check")), ms(step("full", "plan"))))
+            self.w("- `clone` (%s ms) and `teardown` (%s ms): creating the mount, PID, IPC, "
+                   "UTS and network namespaces and destroying them, as bubblewrap does "
+                   "(`netns-alone`, `unshare --net` and echo, costs %s ms of CPU per launch)." % (
+                       ms(step("full", "clone")), ms(step("full", "teardown")),
                        ms(self.stat("netns-alone", 1, "cpu_mean_ms"))))
-            cfg = step("overlay-none-filter-limits", "configure-child")
-            self.w("- with limits, `configure-child` (%s ms median here, %s ms mean): "
-                   "writing C's pid into cgroup.procs of each v1 hierarchy takes "
-                   "cgroup_threadgroup_rwsem for writing, which first waits for an RCU grace "
-                   "period (attaches that follow within it do not wait again). On cgroup v2, "
-                   "clone3(CLONE_INTO_CGROUP) starts C in its cgroup without a migration; "
-                   "on v1 only the host's `favordynmods` mount option avoids the wait." % (
-                       ms(cfg), ms(statistics.mean(self.trace_steps(
-                           "overlay-none-filter-limits")[2].get("configure-child", [0])) / 1000)))
+            self.w("- the limits: `cgroups` (%s ms: P makes the sandbox's cgroup directories "
+                   "and writes the limits, before the clone) and the attach of C, at the start "
+                   "of `network-enter` (%s ms, with P's setns into the namespace): writing C's "
+                   "pid into cgroup.procs of each v1 hierarchy takes cgroup_threadgroup_rwsem "
+                   "for writing, which first waits for an RCU grace period (attaches that "
+                   "follow within it do not wait again). On cgroup v2, "
+                   "clone3(CLONE_INTO_CGROUP) starts C in its cgroup without a migration; on "
+                   "v1 only the host's `favordynmods` mount option avoids the wait." % (
+                       ms(step("full", "cgroups")), ms(step("full", "network-enter"))))
+            self.w("- the network, in P while C builds the filesystem view: the veth pair "
+                   "(`network-veth`, %s ms), its host end's address (`network-host-end`, %s "
+                   "ms), the sandbox end moved and addressed (`network-sandbox-end`, %s ms), "
+                   "the egress rules written with nftables in the namespace "
+                   "(`network-egress-rules`, %s ms); C waits for what is left of it "
+                   "(`wait-for-configure`, %s ms) and brings up loopback (`loopback`, %s ms)."
+                   % tuple(ms(step("full", n)) for n in (
+                       "network-veth", "network-host-end", "network-sandbox-end",
+                       "network-egress-rules", "wait-for-configure", "loopback")))
+            self.w("- the filesystem view (%s ms over %d steps, `pivot_root` %s ms of it: "
+                   "detaching the old root waits for an RCU grace period), the overlay mount "
+                   "of the template included." % (ms(sums(fs_steps)), len(fs_steps),
+                                                  ms(step("full", "pivot_root"))))
+            self.w("- the program's start: `fork` (%s ms), `new-session` (%s ms), "
+                   "`capabilities` (%s ms: the descriptor work of the launcher and the "
+                   "identity change, libcap-ng), `landlock` (%s ms), `seccomp` (%s ms) and "
+                   "`exec-and-program` (%s ms: from the filter to P having the exit status)."
+                   % tuple(ms(step("full", n)) for n in (
+                       "fork", "new-session", "capabilities", "landlock", "seccomp",
+                       "exec-and-program")))
             self.w()
-        self.w("**Network namespaces at concurrency 50 (target 2).** vnet cannot run yet. What "
-               "a namespace costs is visible in the rows that have one: `netns-alone` "
-               "(`unshare --net`) against the floor, and `bwrap-minimal` against "
-               "`bwrap-share-net`. Creating one runs every pernet init (clone3 → copy_net_ns → "
-               "setup_net: the largest kernel share of a stockade launch in the profile); "
-               "destroying one is deferred to the kernel's single-threaded netns workqueue "
-               "(cleanup_net, in batches, under pernet_ops_rwsem), outside the launcher's CPU "
-               "time, which is "
-               "why it shows as throughput lost at high concurrency and not as CPU per launch. "
-               "When vnet lands, each launch adds a veth pair (two more netdevs to register "
-               "and unregister) and an nftables table in the namespace; the fix issue 7 asks "
-               "for is fewer pernet operations per launch and, opt-in, a pool of prepared "
-               "namespaces used once each.")
+        tp = lambda row, cc: self.stat(row, cc, "throughput_per_s") or 0.0
+        self.w("**Network namespaces at concurrency 50 (target 2).** What a namespace costs "
+               "is visible in the rows that have one: `netns-alone` (`unshare --net`) against "
+               "the floor, and `bwrap-minimal` against `bwrap-share-net`. Creating one runs "
+               "every pernet init (clone3 → copy_net_ns → setup_net: the largest kernel share "
+               "of a stockade launch in the profile); destroying one is deferred to the "
+               "kernel's single-threaded netns workqueue (cleanup_net, in batches, under "
+               "pernet_ops_rwsem), outside the launcher's CPU time, which is why it shows as "
+               "throughput lost at high concurrency and not as CPU per launch. A vnet launch "
+               "adds a veth pair (two netdevs to register, under the rtnl lock that every "
+               "launch's network setup takes) and an nftables table in the namespace. This run: "
+               "`stockade-overlay-vnet` %.0f/s at cc=10 and %.0f/s at cc=50, "
+               "`stockade-overlay-none` %.0f/s and %.0f/s, bubblewrap %.0f/s and %.0f/s. What "
+               "was done: the teardown no longer deletes the pair (RTM_DELLINK waited 10 to 30 "
+               "ms for RCU grace periods under the rtnl lock and stalled every other launch's "
+               "setup; the kernel deletes the pair with the namespace, and a run's sweep leaves "
+               "a just-ended run's link to it), and P sets up the network while C builds the "
+               "filesystem view. Not done: an opt-in pool of prepared namespaces (each used "
+               "once), which would take the pernet inits off the launch path." % (
+                   tp("stockade-overlay-vnet", 10), tp("stockade-overlay-vnet", 50),
+                   tp("stockade-overlay-none", 10), tp("stockade-overlay-none", 50),
+                   tp("bwrap-minimal", 10), tp("bwrap-minimal", 50)))
         self.w()
         bw = self.idle.get("bwrap-minimal")
         mine = self.idle.get("stockade-minimal")
@@ -723,12 +760,15 @@ class Report:
                        "seccomp decision table) or shared by many sandboxes." % (
                            mine["overhead_pss_kb"], bw["overhead_pss_kb"], p_role["pss_kb"],
                            p_role["pss_anon_kb"], c_role["pss_kb"], c_role["pss_anon_kb"]))
-                full = self.idle.get("stockade-overlay-none-filter-limits")
-                if full:
+                limits = self.idle.get("stockade-overlay-none-filter-limits")
+                full = self.idle.get("stockade-full")
+                if limits or full:
                     self.w()
-                    self.w("With the fullest policy the overhead is %.0f kB: P's heap also "
-                           "holds the compiled filter, its decision table and the larger plan, "
-                           "and C's copy of it with them." % full["overhead_pss_kb"])
+                    self.w("With a filter and limits the overhead is %s kB, with the full policy "
+                           "%s kB: P's heap also holds the compiled filter, its decision table "
+                           "and the larger plan, and C's copy of it with them." % (
+                               "%.0f" % limits["overhead_pss_kb"] if limits else "?",
+                               "%.0f" % full["overhead_pss_kb"] if full else "?"))
                 self.w()
         self.w("**Filter cost (target 4).** A call the filters allow whatever its arguments is "
                "answered by the kernel's action cache before any BPF runs: its cost is the "
