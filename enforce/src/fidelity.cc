@@ -75,8 +75,8 @@ bool CheckEnforceable(const Assessment& assessment, const policy::Policy& policy
     policy::Diagnostic& d = diags.AddError(approximated ? "approximated" : "not-enforced",
                                            clause.span, std::move(message), std::move(expected));
     if (acceptance && !accepted && clause.acceptable) {
-      d.notes.emplace_back(acceptance->span,
-                           "accepted here as an approximation only, not as unenforced");
+      d.notes.push_back(policy::DiagnosticNote{
+          acceptance->span, "accepted here as an approximation only, not as unenforced"});
     }
   }
   return enforceable;
