@@ -786,7 +786,13 @@ class Report:
                "buffer each (`check` 4.8 → 2.1 ms of CPU); the supervisor fetches the seccomp "
                "listener after 50 µs instead of a fixed 2 ms (exec-and-program 4.3 → 2.0 ms "
                "with a filter); and it no longer polls the report socket after it hung up "
-               "(200 to 3,700 busy polls per launch during C's teardown: 2 ms of CPU).")
+               "(200 to 3,700 busy polls per launch during C's teardown: 2 ms of CPU); a vnet "
+               "launch no longer writes net.ipv6.conf.default.addr_gen_mode in the sandbox's "
+               "namespace but sets eth0's mode by netlink: the sysctl handler takes the rtnl "
+               "lock with rtnl_trylock() and restarts the write while another holds it, a busy "
+               "loop (perf: proc_sys_call_handler, get_signal) that cost 6 to 8 ms of CPU per "
+               "launch at 50 concurrent vnet launches with cgroup limits (full policy at cc=50: "
+               "75 → 103 launches/s, p95 702 → 466 ms, in a one-off A/B run of 200 launches).")
         self.w()
 
     def investigation(self):

@@ -274,16 +274,6 @@ bool ParseCreated(const std::vector<std::vector<uint8_t>>& replies, const std::s
   return false;
 }
 
-Status WriteFile(const char* path, const char* text) {
-  UniqueFd fd(open(path, O_WRONLY | O_CLOEXEC));
-  if (!fd) return Error::FromErrno(std::string("open ") + path, errno);
-  const size_t length = strlen(text);
-  if (write(fd.get(), text, length) != static_cast<ssize_t>(length)) {
-    return Error::FromErrno(std::string("write ") + path, errno);
-  }
-  return {};
-}
-
 }  // namespace
 
 Status VethLink::Prepare(const NetworkPlan& plan) {
@@ -340,17 +330,17 @@ Status VethLink::EnterSandbox(int init_pidfd) {
   }
   auto route = netlink::Socket::Open(NETLINK_ROUTE);
   auto filter = netlink::Socket::Open(NETLINK_NETFILTER);
-  // Links created in this namespace from now on (eth0) get no IPv6 link-local address, nor the
-  // duplicate address detection and multicast listener reports that come with it. /proc/sys/net
-  // shows the namespace of whoever opens it, and the "default" setting takes no lock.
-  const Status sysctl = WriteFile("/proc/sys/net/ipv6/conf/default/addr_gen_mode", "1");
+  // No sysctl here (net.ipv6.conf.default.addr_gen_mode would be the obvious way to keep eth0
+  // without a link-local address): that handler takes the rtnl lock with rtnl_trylock() and
+  // restarts the write while another holds it, a busy loop that cost every launch several ms
+  // of CPU at 50 concurrent vnet launches (perf: proc_sys_call_handler, get_signal). Step 4
+  // sets the mode on eth0 by netlink, which sleeps on the lock.
   if (setns(host_namespace_.get(), CLONE_NEWNET) != 0) {
     const int error = errno;
     STOCKADE_CHECK(false) << "cannot return to the host's network namespace: " << strerror(error);
   }
   if (!route) return route.error();
   if (!filter) return filter.error();
-  STOCKADE_RETURN_IF_ERROR(sysctl);
   sandbox_route_ = std::move(*route);
   sandbox_filter_ = std::move(*filter);
   return {};
@@ -411,10 +401,13 @@ Status VethLink::ConfigureHostEnd() {
 }
 
 Status VethLink::ConfigureSandboxEnd() {
-  // 4. The sandbox end: up, the addresses, the default route.
+  // 4. The sandbox end: no link-local address (nor the duplicate address detection and
+  // multicast listener reports that come with it) while it is still down, then up, the
+  // addresses, the default route.
   const NetworkPlan& plan = *plan_;
   const std::string& name = plan.sandbox_interface;
   Batch inside;
+  NoLinkLocal(inside, sandbox_index_, name);
   inside.Begin(RTM_NEWLINK, 0, LinkHeader(sandbox_index_, IFF_UP, IFF_UP));
   inside.Describe("bringing " + name + " up");
   for (const policy::Cidr& address : plan.addresses) {
