@@ -749,17 +749,24 @@ class Report:
                 self.w("**Idle memory (target 3).** Per sandbox, stockade keeps %.0f kB (PSS) "
                        "against bubblewrap's %.0f kB: P, the supervisor, %.0f kB (%.0f kB of it "
                        "anonymous), and C, the namespace init, %.0f kB (%.0f kB anonymous). C "
-                       "is a fork of P that never execs, so the two share, copy-on-write, "
-                       "every page P has dirtied: its heap, the relocated data of the PIE "
-                       "binary and of libstdc++, its stack (about 600 kB, split between them "
-                       "by PSS). bubblewrap's two processes are a small C program. "
-                       "malloc_trim(0) before the clone saves only about 40 kB (measured). "
-                       "Reaching ≤ 250 kB needs the redesign issue 7 anticipates: C as a tiny "
-                       "static init exec'd in the namespace (about 50 kB, like the probe), and "
-                       "a supervisor that is small too (a static C helper holding only the "
-                       "seccomp decision table) or shared by many sandboxes." % (
+                       "is a fork of P that never execs, so the anonymous pages are the same "
+                       "pages, shared copy-on-write and split between the two by PSS: about "
+                       "%.0f kB in all. A one-off look at /proc/PID/smaps (2026-12-02, a policy "
+                       "like `minimal` running sleep) found 712 kB of them: P's heap, 316 kB "
+                       "after malloc_trim (what the process still owns after planning: the "
+                       "plan, the supervisor's state, what the libraries keep, libstdc++'s "
+                       "emergency exception pool of about 70 kB among it), the relocated data "
+                       "of the PIE binary (112 kB) and of libstdc++ (56 kB), anonymous mappings "
+                       "(104 kB) and the stack (44 kB). So exec'ing "
+                       "a tiny init in C would save only C's share of the file mappings (a few "
+                       "kB): P would then hold all of those pages alone. Reaching ≤ 250 kB "
+                       "needs a small supervisor: a static C helper exec'd with the plan "
+                       "serialised (the seccomp decision table, the descriptor and lookup "
+                       "state), with the C++ checker and planner gone from the process that "
+                       "stays, or one supervisor shared by many sandboxes." % (
                            mine["overhead_pss_kb"], bw["overhead_pss_kb"], p_role["pss_kb"],
-                           p_role["pss_anon_kb"], c_role["pss_kb"], c_role["pss_anon_kb"]))
+                           p_role["pss_anon_kb"], c_role["pss_kb"], c_role["pss_anon_kb"],
+                           p_role["pss_anon_kb"] + c_role["pss_anon_kb"]))
                 limits = self.idle.get("stockade-overlay-none-filter-limits")
                 full = self.idle.get("stockade-full")
                 if limits or full:
