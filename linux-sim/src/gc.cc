@@ -71,11 +71,14 @@ Status DeleteLink(const std::string& name) {
   return socket.Transact(remove, "gc");
 }
 
-// Removes what one dead run recorded; true when nothing of it is left. `links_settling`: the
-// record is recent enough that its links are left to the kernel (CollectGarbage).
-bool Sweep(const std::string& record, int fd, bool dry_run, bool links_settling, GcReport& report) {
+// Removes what one dead run recorded; true when nothing of it is left. `recent`: the record
+// was written within the grace period; if its run also ended normally (an "ended" line), its
+// links are left to the kernel (CollectGarbage).
+bool Sweep(const std::string& record, int fd, bool dry_run, bool recent, GcReport& report) {
   bool clean = true;
   const std::string text = ReadAll(fd);
+  const bool links_settling =
+      recent && (text.rfind("ended\n", 0) == 0 || text.find("\nended\n") != std::string::npos);
   size_t start = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);
@@ -187,8 +190,7 @@ RunRecord& RunRecord::operator=(RunRecord&& other) noexcept {
 
 RunRecord::~RunRecord() = default;  // closing drops the lock; a later sweep finishes the job
 
-Status RunRecord::AddCgroup(const std::string& path) {
-  const std::string line = "cgroup " + path + "\n";
+Status RunRecord::Append(const std::string& line) {
   // O_RDWR without O_APPEND: write at the end explicitly, one write per line.
   const off_t end = lseek(fd_.get(), 0, SEEK_END);
   if (end < 0 ||
@@ -198,18 +200,12 @@ Status RunRecord::AddCgroup(const std::string& path) {
   return {};
 }
 
-Status RunRecord::AddLink(const std::string& name) {
-  const std::string line = "link " + name + "\n";
-  const off_t end = lseek(fd_.get(), 0, SEEK_END);
-  if (end < 0 ||
-      pwrite(fd_.get(), line.data(), line.size(), end) != static_cast<ssize_t>(line.size())) {
-    return Error::FromErrno("write run record " + path_, errno);
-  }
-  return {};
-}
+Status RunRecord::AddCgroup(const std::string& path) { return Append("cgroup " + path + "\n"); }
+
+Status RunRecord::AddLink(const std::string& name) { return Append("link " + name + "\n"); }
 
 void RunRecord::MarkEnded() {
-  if (fd_) futimens(fd_.get(), nullptr);
+  if (fd_) (void)Append("ended\n");
 }
 
 void RunRecord::Forget() {
@@ -243,9 +239,9 @@ GcReport CollectGarbage(bool dry_run, int link_grace_seconds) {
     if (fstat(fd.get(), &st) != 0 || st.st_nlink == 0) continue;
     struct timespec now {};
     clock_gettime(CLOCK_REALTIME, &now);
-    const bool settling = link_grace_seconds > 0 && st.st_mtim.tv_sec <= now.tv_sec &&
-                          now.tv_sec - st.st_mtim.tv_sec < link_grace_seconds;
-    Sweep(record, fd.get(), dry_run, settling, report);
+    const bool recent = link_grace_seconds > 0 && st.st_mtim.tv_sec <= now.tv_sec &&
+                        now.tv_sec - st.st_mtim.tv_sec < link_grace_seconds;
+    Sweep(record, fd.get(), dry_run, recent, report);
   }
   return report;
 }

@@ -457,19 +457,26 @@ TEST_F(GcTest, RemovesTheCgroupsAndLinksOfADeadRun) {
   rmdir(cgroup.c_str());
 }
 
-// A run's sweep leaves the veth link of a run that ended moments ago to the kernel, which is
-// removing it with its namespace (gc.h, kLaunchLinkGraceSeconds), and keeps its record; its
-// cgroups go at once. `stockade gc` has no grace period and removes the link.
+// A run's sweep leaves the veth link of a run that ended normally moments ago to the kernel,
+// which is removing it with its namespace (gc.h, kLaunchLinkGraceSeconds), and keeps its record;
+// its cgroups go at once, and `stockade gc` (no grace period) removes the link. A killed run's
+// link (no "ended" line: its host end may still hold the gateway address) goes at once.
 TEST_F(GcTest, LaunchesLeaveAJustEndedRunsLinkToTheKernelAndGcRemovesIt) {
   const std::string cgroup = "/sys/fs/cgroup/pids/stockade-gc-test-" + std::to_string(getpid());
   ASSERT_EQ(mkdir(cgroup.c_str(), 0755), 0) << strerror(errno);
-  char link[16];
-  snprintf(link, sizeof(link), "stk%07x%04x", static_cast<unsigned>(getpid()) & 0xfffffffu, 0xbeef);
-  ProgramResult add = RunProgram({"/usr/sbin/ip", "link", "add", link, "type", "veth", "peer",
-                                  "name", std::string(link) + "p"},
-                                 "/");
-  ASSERT_EQ(add.exit_code, 0) << add.err;
-  const std::string record = WriteRecord("cgroup " + cgroup + "\nlink " + link + "\n");
+  auto make_link = [](unsigned tag) {
+    char link[16];
+    snprintf(link, sizeof(link), "stk%07x%04x", static_cast<unsigned>(getpid()) & 0xfffffffu, tag);
+    ProgramResult add = RunProgram({"/usr/sbin/ip", "link", "add", link, "type", "veth", "peer",
+                                    "name", std::string(link) + "p"},
+                                   "/");
+    EXPECT_EQ(add.exit_code, 0) << add.err;
+    return std::string(link);
+  };
+  const std::string ended_link = make_link(0xbeef);
+  const std::string killed_link = make_link(0xbeee);
+  const std::string ended = WriteRecord("cgroup " + cgroup + "\nlink " + ended_link + "\nended\n");
+  const std::string killed = WriteRecord("link " + killed_link + "\n");
 
   TempDir dir;
   const std::string policy =
@@ -483,14 +490,16 @@ TEST_F(GcTest, LaunchesLeaveAJustEndedRunsLinkToTheKernelAndGcRemovesIt) {
       RunProgram({StockadePath(), "run", policy, "--", "/probe/probe", "sleep", "0"}, "/");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_FALSE(Exists(cgroup)) << "the dead run's cgroup is swept at once";
-  EXPECT_TRUE(Exists("/sys/class/net/" + std::string(link))) << "the link is left to the kernel";
-  EXPECT_TRUE(Exists(record)) << "and its record kept for a later sweep";
+  EXPECT_TRUE(Exists("/sys/class/net/" + ended_link)) << "the link is left to the kernel";
+  EXPECT_TRUE(Exists(ended)) << "and its record kept for a later sweep";
+  EXPECT_FALSE(Exists("/sys/class/net/" + killed_link)) << "a killed run's link goes at once";
+  EXPECT_FALSE(Exists(killed));
 
   ProgramResult gc = Gc();
   EXPECT_EQ(gc.exit_code, 0) << gc.out << gc.err;
-  EXPECT_NE(gc.out.find("removed link " + std::string(link)), std::string::npos) << gc.out;
-  EXPECT_FALSE(Exists("/sys/class/net/" + std::string(link)));
-  EXPECT_FALSE(Exists(record));
+  EXPECT_NE(gc.out.find("removed link " + ended_link), std::string::npos) << gc.out;
+  EXPECT_FALSE(Exists("/sys/class/net/" + ended_link));
+  EXPECT_FALSE(Exists(ended));
   rmdir(cgroup.c_str());
 }
 

@@ -52,8 +52,9 @@ class RunRecord {
   Status AddLink(const std::string& name);
   // Deletes the record: the run has removed everything it recorded.
   void Forget();
-  // Marks the record's time (its mtime) as the moment the run ended while the kernel was still
-  // removing a recorded link: a sweep within the grace period leaves the link to the kernel.
+  // Adds an "ended" line (which also sets the record's mtime): the run ended normally, having
+  // removed the host end's address, while the kernel was still removing a recorded link with
+  // the run's network namespace. A sweep within the grace period leaves such a link alone.
   void MarkEnded();
   // The descriptor holding the lock (close-on-exec), for children that must not keep it.
   int fd() const { return fd_.get(); }
@@ -75,12 +76,13 @@ struct GcReport {
 // Removes what dead runs left behind. `dry_run` reports without removing. Never fails as a
 // whole: each object that cannot be removed is listed in `failed`.
 //
-// `link_grace_seconds`: a link named by a record written (or marked ended) less than this long
-// ago is left in place with its record, for a later sweep. A run's veth pair goes with its
-// network namespace, which the kernel frees asynchronously a moment after the run; deleting it
-// explicitly (RTM_DELLINK) instead waits 10 to 30 ms for RCU grace periods under the rtnl lock
-// and stalls every other launch's network setup meanwhile. Runs sweep with a grace period
-// (kLaunchLinkGraceSeconds); `stockade gc` with none.
+// `link_grace_seconds`: a link named by a record of a run that ended normally (MarkEnded) less
+// than this long ago is left in place with its record, for a later sweep; a killed run's links
+// (no "ended" line: their host end may still carry the gateway address) go at once. A run's veth
+// pair goes with its network namespace, which the kernel frees asynchronously a moment after the
+// run; deleting it explicitly (RTM_DELLINK) instead waits 10 to 30 ms for RCU grace periods under
+// the rtnl lock and stalls every other launch's network setup meanwhile. Runs sweep with a grace
+// period (kLaunchLinkGraceSeconds); `stockade gc` with none.
 GcReport CollectGarbage(bool dry_run = false, int link_grace_seconds = 0);
 inline constexpr int kLaunchLinkGraceSeconds = 10;
 
