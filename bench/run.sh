@@ -61,6 +61,10 @@ cleanup() {
         rmdir "$cg" 2>/dev/null || true
       done
   done
+  # The run records of the last launches, kept because the kernel was still freeing their veth
+  # pairs as they ended (linux-sim/include/stockade/linux_sim/gc.h): stockade gc removes them,
+  # and any link of them still there.
+  if [ -n "${STOCKADE:-}" ] && [ -x "$STOCKADE" ]; then "$STOCKADE" gc >/dev/null 2>&1 || true; fi
   rm -rf "$WORK"
   if [ -n "$KEEP" ] && [ -d "$RESULTS" ]; then
     mkdir -p "$KEEP" && cp -r "$RESULTS"/. "$KEEP"/

@@ -406,6 +406,25 @@ class GcTest : public ::testing::Test {
       std::error_code ec;
       std::filesystem::remove(path, ec);
     }
+    // A test that stopped early leaves no veth pair behind (gone already after a gc).
+    for (const std::string& link : links_) {
+      if (access(("/sys/class/net/" + link).c_str(), F_OK) == 0) {
+        RunProgram({"/usr/sbin/ip", "link", "del", link}, "/");
+      }
+    }
+  }
+
+  // A veth pair named as linux-sim names its host ends (stk + hex digits), removed at TearDown.
+  std::string AddVethPair(unsigned tag) {
+    char link[16];
+    snprintf(link, sizeof(link), "stk%07x%04x", static_cast<unsigned>(getpid()) & 0xfffffffu,
+             tag & 0xffffu);
+    ProgramResult add = RunProgram({"/usr/sbin/ip", "link", "add", link, "type", "veth", "peer",
+                                    "name", std::string(link) + "p"},
+                                   "/");
+    EXPECT_EQ(add.exit_code, 0) << add.err;
+    links_.push_back(link);
+    return link;
   }
 
   // A dead run's record (unlocked) with `lines`.
@@ -424,6 +443,7 @@ class GcTest : public ::testing::Test {
   }
 
   std::vector<std::string> cleanup_;
+  std::vector<std::string> links_;
 };
 
 bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
@@ -431,12 +451,7 @@ bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 TEST_F(GcTest, RemovesTheCgroupsAndLinksOfADeadRun) {
   const std::string cgroup = "/sys/fs/cgroup/pids/stockade-gc-test-" + std::to_string(getpid());
   ASSERT_EQ(mkdir(cgroup.c_str(), 0755), 0) << strerror(errno);
-  char link[16];
-  snprintf(link, sizeof(link), "stk%07x%04x", static_cast<unsigned>(getpid()) & 0xfffffffu, 0xdead);
-  ProgramResult add = RunProgram({"/usr/sbin/ip", "link", "add", link, "type", "veth", "peer",
-                                  "name", std::string(link) + "p"},
-                                 "/");
-  ASSERT_EQ(add.exit_code, 0) << add.err;
+  const std::string link = AddVethPair(0xdead);
   const std::string record = WriteRecord("cgroup " + cgroup + "\nlink " + link + "\n");
 
   ProgramResult dry = Gc({"--dry-run"});
@@ -464,17 +479,8 @@ TEST_F(GcTest, RemovesTheCgroupsAndLinksOfADeadRun) {
 TEST_F(GcTest, LaunchesLeaveAJustEndedRunsLinkToTheKernelAndGcRemovesIt) {
   const std::string cgroup = "/sys/fs/cgroup/pids/stockade-gc-test-" + std::to_string(getpid());
   ASSERT_EQ(mkdir(cgroup.c_str(), 0755), 0) << strerror(errno);
-  auto make_link = [](unsigned tag) {
-    char link[16];
-    snprintf(link, sizeof(link), "stk%07x%04x", static_cast<unsigned>(getpid()) & 0xfffffffu, tag);
-    ProgramResult add = RunProgram({"/usr/sbin/ip", "link", "add", link, "type", "veth", "peer",
-                                    "name", std::string(link) + "p"},
-                                   "/");
-    EXPECT_EQ(add.exit_code, 0) << add.err;
-    return std::string(link);
-  };
-  const std::string ended_link = make_link(0xbeef);
-  const std::string killed_link = make_link(0xbeee);
+  const std::string ended_link = AddVethPair(0xbeef);
+  const std::string killed_link = AddVethPair(0xbeee);
   const std::string ended = WriteRecord("cgroup " + cgroup + "\nlink " + ended_link + "\nended\n");
   const std::string killed = WriteRecord("link " + killed_link + "\n");
 
