@@ -91,6 +91,18 @@ TEST(GoldenDiscoveryTest, FindsEveryKindOfFile) {
   EXPECT_GT(examples, 0u);
 }
 
+// Issue 3's example set: the six realistic policies, each with a top-level 'syscalls:' clause
+// (that they check clean is GoldenTest.Check on each of them).
+TEST(GoldenDiscoveryTest, TheSixExamplesEachHaveASyscallsClause) {
+  for (const char* name :
+       {"python-runner", "nginx", "postgresql", "ci-build", "dns-resolver", "static-service"}) {
+    SCOPED_TRACE(name);
+    const std::string text = ReadBytes(SourceDir() / "examples" / (std::string(name) + ".yaml"));
+    EXPECT_TRUE(text.rfind("syscalls:", 0) == 0 || text.find("\nsyscalls:") != std::string::npos)
+        << "no top-level syscalls clause";
+  }
+}
+
 TEST(GoldenFormatTest, ParsesDirectivesOfTheLeadingBlockOnly) {
   const Expectations e = ParseExpectations(
       "# expect-exit: 1\n# args: --werror\n# A comment.\n"

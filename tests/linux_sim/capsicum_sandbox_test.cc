@@ -393,6 +393,18 @@ class CapabilityModeTest : public CapsicumSandboxTest {
     std::filesystem::permissions(tree / "file", std::filesystem::perms::all);
   }
 
+  // The filesystem clause of these tests: the probe's directory at /probe and the tree at /tree.
+  std::string ProbeAndTreeMounts(bool writable_tree) const {
+    return "filesystem:\n"
+           "  mounts:\n"
+           "    - {source: " +
+           std::filesystem::path(ProbePath()).parent_path().string() +
+           ", target: /probe}\n"
+           "    - {source: " +
+           (dir_.path() / "tree").string() + ", target: /tree" +
+           (writable_tree ? ", readonly: false" : "") + "}\n";
+  }
+
   // fd 3: the tree with `rights`; fd 4: the probe's directory (to execute it from); capability
   // mode. `more` goes at the end.
   std::string DirPolicy(const std::string& rights, const std::string& more = "") const {
@@ -407,15 +419,8 @@ class CapabilityModeTest : public CapsicumSandboxTest {
            "    fd: 4\n"
            "    type: directory\n"
            "    rights: [CAP_LOOKUP, CAP_READ, CAP_FSTAT, CAP_FEXECVE, CAP_MMAP_RX]\n"
-           "capability_mode: true\n"
-           "filesystem:\n"
-           "  mounts:\n"
-           "    - {source: " +
-           std::filesystem::path(ProbePath()).parent_path().string() +
-           ", target: /probe}\n"
-           "    - {source: " +
-           (dir_.path() / "tree").string() +
-           ", target: /tree, readonly: false}\n"
+           "capability_mode: true\n" +
+           ProbeAndTreeMounts(true) +
            "accept_approximate:\n"
            "  - {clause: descriptors, backend: linux, justification: \"tests\"}\n"
            "  - {clause: capability_mode, backend: linux, justification: \"tests\"}\n" +
@@ -698,15 +703,7 @@ class RuntimeLimitsTest : public CapabilityModeTest {
   // must be `checks` of them (a program that stopped early, or an exec that worked, has fewer).
   void Scenario(const std::string& scenario, size_t checks, const std::string& descriptors = "") {
     const std::string policy =
-        descriptors +
-        "filesystem:\n"
-        "  mounts:\n"
-        "    - {source: " +
-        std::filesystem::path(ProbePath()).parent_path().string() +
-        ", target: /probe}\n"
-        "    - {source: " +
-        (dir_.path() / "tree").string() +
-        ", target: /tree, readonly: false}\n"
+        descriptors + ProbeAndTreeMounts(true) +
         "accept_approximate:\n"
         "  - {clause: descriptors, backend: linux, justification: \"tests\"}\n";
     ProbeRun run = Run(policy, {"/probe/capsicum_runtime", scenario, "/tree"});
@@ -747,15 +744,7 @@ TEST_F(RuntimeLimitsTest, AStateWithoutItsFilterGainsNothing) {
 }
 
 TEST_F(RuntimeLimitsTest, ExecutedProgramsKeepTheProgramsOwnLimits) {
-  const std::string policy =
-      "filesystem:\n"
-      "  mounts:\n"
-      "    - {source: " +
-      std::filesystem::path(ProbePath()).parent_path().string() +
-      ", target: /probe}\n"
-      "    - {source: " +
-      (dir_.path() / "tree").string() + ", target: /tree}\n";
-  ProbeRun run = Run(policy, {"/probe/capsicum_runtime", "exec", "/tree"});
+  ProbeRun run = Run(ProbeAndTreeMounts(false), {"/probe/capsicum_runtime", "exec", "/tree"});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   ASSERT_TRUE(run.probe["value"].is_array()) << run.out << run.err;
   EXPECT_TRUE(run.probe["value"][0]["ok"]) << run.out;
@@ -765,15 +754,7 @@ TEST_F(RuntimeLimitsTest, ExecutedProgramsKeepTheProgramsOwnLimits) {
 TEST_F(RuntimeLimitsTest, AnUnchangedFreeBsdProgram) {
   // tests/capsicum/programs/limit_and_enter.c, FreeBSD's API only: it limits a file, enters
   // capability mode and checks the refusals itself.
-  const std::string policy =
-      "filesystem:\n"
-      "  mounts:\n"
-      "    - {source: " +
-      std::filesystem::path(ProbePath()).parent_path().string() +
-      ", target: /probe}\n"
-      "    - {source: " +
-      (dir_.path() / "tree").string() + ", target: /tree, readonly: false}\n";
-  ProbeRun run = Run(policy, {"/probe/limit_and_enter", "/tree/file"});
+  ProbeRun run = Run(ProbeAndTreeMounts(true), {"/probe/limit_and_enter", "/tree/file"});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_EQ(run.out,
             "read \"content\" in capability mode; write, F_SETFL, open and widening refused\n");
