@@ -86,6 +86,8 @@ bool RouteMatches(const CapsicumLayout& layout, const Route& route, const uint64
     }
     case Route::kAlways:
       return true;
+    case Route::kSealed:
+      return layout.SealsUnixSockets();
   }
   return false;
 }
@@ -128,7 +130,9 @@ class Compiler {
       for (const detail::Denial& denial : spec->denials) {
         const BpfBuilder::Label skip = b.NewLabel();
         EmitConditions(b, denial.when, skip);
-        b.Jump(denial.error == ENOSYS ? nosys : capmode);
+        b.Jump(denial.error == ENOSYS                 ? nosys
+               : denial.error == STOCKADE_ENOTCAPABLE ? deny
+                                                      : capmode);
         b.Bind(skip);
       }
       for (const detail::RightsCheck& check : spec->checks) EmitCheck(b, check, deny);
@@ -195,6 +199,10 @@ class Compiler {
   bool RoutesMatter(const SyscallSpec& spec) const {
     for (const Route& route : spec.routes) {
       if (route.which == Route::kAlways) return true;
+      if (route.which == Route::kSealed) {
+        if (layout_.SealsUnixSockets()) return true;
+        continue;
+      }
       for (const RightsClass& c : layout_.classes) {
         if (route.which != Route::kDirectory || c.directory) return true;
       }
@@ -383,7 +391,8 @@ class Compiler {
   }
 
   void EmitRoute(BpfBuilder& b, const Route& route, BpfBuilder::Label notify) {
-    if (route.which == Route::kAlways) {
+    if (route.which == Route::kSealed && !layout_.SealsUnixSockets()) return;
+    if (route.which == Route::kAlways || route.which == Route::kSealed) {
       const BpfBuilder::Label skip = b.NewLabel();
       EmitConditions(b, route.when, skip);
       b.Jump(notify);
@@ -590,7 +599,9 @@ CapsicumVerdict DecideCapsicum(const CapsicumLayout& layout, int nr, const uint6
   if (Unmediated(layout, *spec)) return CapsicumVerdict::kNoSys;
   for (const detail::Denial& denial : spec->denials) {
     if (AllHold(denial.when, args)) {
-      return denial.error == ENOSYS ? CapsicumVerdict::kNoSys : CapsicumVerdict::kCapMode;
+      if (denial.error == ENOSYS) return CapsicumVerdict::kNoSys;
+      return denial.error == STOCKADE_ENOTCAPABLE ? CapsicumVerdict::kNotCapable
+                                                  : CapsicumVerdict::kCapMode;
     }
   }
   for (const detail::RightsCheck& check : spec->checks) {

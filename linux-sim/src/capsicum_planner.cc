@@ -2,6 +2,7 @@
 // Planning the Capsicum emulation for a sandbox, and its fidelity.
 
 #include <linux/mount.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <string>
 
+#include "landlock_abi.h"
 #include "mappings.h"
 #include "stockade/linux_sim/capsicum.h"
 #include "stockade/linux_sim/seccomp.h"
@@ -36,6 +38,13 @@ bool AnyLimit(const policy::Policy& policy) {
     if (d.rights || d.ioctls || d.fcntls) return true;
   }
   return false;
+}
+
+// The supervisor makes the program's Unix sockets (SO_PASSRIGHTS off) in the sandbox's network
+// namespace: setns(2) into one of its own wants CAP_SYS_ADMIN here.
+bool CanSealUnixSockets(const policy::Policy& policy, const HostFacts& host) {
+  return host.so_passrights &&
+         (policy.network.mode == policy::Network::Mode::kHost || host.cap_sys_admin);
 }
 
 }  // namespace
@@ -147,6 +156,7 @@ Status PlanCapsicum(const policy::Policy& policy, const HostFacts& host, Sandbox
   STOCKADE_ASSIGN_OR_RETURN(
       CapsicumLayout layout,
       LayoutCapsicum(plan.manifest, DescriptorLimit(plan), LibraryDirectories(plan)));
+  layout.seal_unix_sockets = CanSealUnixSockets(policy, host);
   if (!layout.enabled()) {
     // Nothing limited before exec; the program may still limit itself (mechanism 7), through
     // the reserved call, which needs the listener.
@@ -172,6 +182,12 @@ Status PlanCapsicum(const policy::Policy& policy, const HostFacts& host, Sandbox
   plan.capsicum.library_dirs = LibraryDirectories(plan);
   plan.capsicum.descriptor_top = DescriptorTop(plan);
   AddCapabilityModeRoot(policy, plan);
+  if (layout.SealsUnixSockets() && (plan.clone_flags & CLONE_NEWNET)) {
+    // Landlock's abstract-socket scope judges a socket by the domain of whoever made it, and
+    // the supervisor makes them now: the program could not reach its own abstract sockets. Its
+    // network namespace already holds every abstract socket it can reach.
+    plan.landlock.scoped &= ~landlock::kScopeAbstractUnixSocket;
+  }
   return AttachCapsicum(plan.capsicum, plan.seccomp);
 }
 
@@ -198,13 +214,25 @@ enforce::ClauseFidelity AssessCapsicum(const std::string& clause, policy::Source
   if (!AnyLimit(policy)) {
     return {clause, span, Fidelity::kExact, "opened by the launcher before exec, on their numbers"};
   }
+  std::string scm_rights =
+      "no Unix socket of the sandbox takes descriptors (SO_PASSRIGHTS off: "
+      "SCM_RIGHTS fails with EPERM)";
+  if (!CanSealUnixSockets(policy, host)) {
+    scm_rights = std::string(
+                     "but a limited descriptor passed over SCM_RIGHTS arrives without its "
+                     "limits (") +
+                 (host.so_passrights ? "the supervisor needs CAP_SYS_ADMIN to make sockets in the "
+                                       "sandbox's network namespace"
+                                     : "this kernel lacks SO_PASSRIGHTS, Linux 6.16") +
+                 ")";
+  }
   return {clause, span, Fidelity::kApproximated,
           "rights are checked per descriptor number by a seccomp filter (ENOTCAPABLE); copies "
           "made by dup, dup2, dup3, F_DUPFD and lookups beneath a limited directory (performed "
-          "by the supervisor) keep them, in a block of numbers at the top of the table; but a "
-          "limited descriptor passed over SCM_RIGHTS arrives without its limits, poll and "
-          "select do not check CAP_EVENT, and mprotect can raise a shared mapping up to the "
-          "file's open mode (docs/capsicum-linux.md lists every difference)"};
+          "by the supervisor) keep them, in a block of numbers at the top of the table; " +
+              scm_rights +
+              "; poll and select do not check CAP_EVENT, and mprotect can raise a shared mapping "
+              "up to the file's open mode (docs/capsicum-linux.md lists every difference)"};
 }
 
 }  // namespace stockade::linux_sim::detail

@@ -9,9 +9,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kcmp.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -22,7 +24,9 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
+#include "capsicum_table.h"
 #include "stockade/base/capsicum_abi.h"
 #include "stockade/policy/names.h"
 
@@ -38,6 +42,7 @@ struct Numbers {
   int kill = Nr("kill"), tkill = Nr("tkill"), tgkill = Nr("tgkill");
   int rt_sigqueueinfo = Nr("rt_sigqueueinfo"), rt_tgsigqueueinfo = Nr("rt_tgsigqueueinfo");
   int pidfd_open = Nr("pidfd_open");
+  int socket = Nr("socket"), socketpair = Nr("socketpair");
 };
 const Numbers& Syscalls() {
   static const Numbers numbers;
@@ -122,6 +127,7 @@ void CapsicumSupervisor::Dispatch(int listener, const struct seccomp_notif& n, N
     return Signal(listener, n, target);
   }
   if (call == nr.pidfd_open) return PidfdOpen(listener, n, target);
+  if (call == nr.socket || call == nr.socketpair) return Socket(listener, n, target);
   if ((call == nr.newfstatat || call == nr.statx) && Fstat(listener, n, target)) return;
   if (IsLookupCall(call)) {
     if (!lookups_) {
@@ -395,6 +401,105 @@ void CapsicumSupervisor::PidfdOpen(int listener, const struct seccomp_notif& n,
   Send(listener, n.id, 0, STOCKADE_ECAPMODE);
 }
 
+void CapsicumSupervisor::Socket(int listener, const struct seccomp_notif& n, NotifyTarget& target) {
+  const bool pair = n.data.nr == Syscalls().socketpair;
+  const int domain = Low(n.data.args[0]);
+  const int type = Low(n.data.args[1]);
+  const int protocol = Low(n.data.args[2]);
+  if (domain != AF_UNIX) return Send(listener, n.id, 0, EINVAL);  // never routed here
+  int ends[2] = {-1, -1};
+  int mapped[2];
+  if (pair && !target.Read(n.data.args[3], mapped, sizeof(mapped))) {
+    return Send(listener, n.id, 0, EFAULT);  // as the kernel, before making anything
+  }
+  if (!netns_ && (plan_.clone_flags & CLONE_NEWNET)) {
+    const std::string path = "/proc/" + std::to_string(target.tid()) + "/ns/net";
+    netns_ = UniqueFd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    uint64_t id = n.id;
+    if (!netns_ || ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0) {
+      netns_.reset();
+      return Send(listener, n.id, 0, EPERM);  // no namespace to make it in: fail closed
+    }
+  }
+  // On a thread of its own, which takes the sandbox's network namespace (abstract addresses
+  // live there) and then the program's ids (SO_PEERCRED of a pair, the socket's owner), and
+  // ends: nothing else of the supervisor runs with them.
+  int error = 0;
+  std::thread maker([&] {
+    if (netns_ && setns(netns_.get(), CLONE_NEWNET) != 0) {
+      error = errno;
+      return;
+    }
+    if (!plan_.userns.enabled && (syscall(SYS_setgroups, 0, nullptr) != 0 ||
+                                  syscall(SYS_setresgid, plan_.gid, plan_.gid, plan_.gid) != 0 ||
+                                  syscall(SYS_setresuid, plan_.uid, plan_.uid, plan_.uid) != 0)) {
+      error = errno;
+      return;
+    }
+    const int flags = type | SOCK_CLOEXEC;  // the program's copy gets the program's flag
+    if (pair ? socketpair(domain, flags, protocol, ends) != 0
+             : (ends[0] = socket(domain, flags, protocol)) < 0) {
+      error = errno;
+      return;
+    }
+    const int off = 0;
+    for (int end : ends) {
+      if (end >= 0 && setsockopt(end, SOL_SOCKET, kSoPassRights, &off, sizeof(off)) != 0) {
+        error = errno;
+      }
+    }
+  });
+  maker.join();
+  UniqueFd first(ends[0]), second(pair ? ends[1] : -1);
+  if (error) return Send(listener, n.id, 0, error);
+  const bool cloexec = (type & SOCK_CLOEXEC) != 0;
+  if (!pair) {
+    const int installed = AddFd(listener, n.id, first.get(), -1, cloexec, /*answer=*/true);
+    if (installed < 0 && installed != -ENOENT) Send(listener, n.id, 0, -installed);
+    return;
+  }
+  // Two installations, then the numbers into the program's array. (If the second fails, the
+  // first stays open in the program: ADDFD cannot take it back.)
+  int numbers[2] = {-1, -1};
+  for (int i = 0; i < 2; ++i) {
+    numbers[i] = AddFd(listener, n.id, (i == 0 ? first : second).get(), -1, cloexec, false);
+    if (numbers[i] == -ENOENT) return;  // interrupted
+    if (numbers[i] < 0) return Send(listener, n.id, 0, -numbers[i]);
+  }
+  if (!target.Write(n.data.args[3], numbers, sizeof(numbers))) {
+    return Send(listener, n.id, 0, EFAULT);
+  }
+  Send(listener, n.id, 0, 0);
+}
+
+int CapsicumSupervisor::SealSockets(NotifyTarget& target) {
+  const std::string fds = "/proc/" + std::to_string(target.tid()) + "/fd";
+  DIR* dir = opendir(fds.c_str());
+  if (!dir) return errno;
+  int error = 0;
+  while (struct dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    char link[64] = {};
+    const std::string path = fds + "/" + entry->d_name;
+    if (readlink(path.c_str(), link, sizeof(link) - 1) <= 0 || strncmp(link, "socket:", 7) != 0) {
+      continue;
+    }
+    UniqueFd socket = target.Get(std::atoi(entry->d_name));
+    int domain = 0;
+    socklen_t size = sizeof(domain);
+    if (!socket || getsockopt(socket.get(), SOL_SOCKET, SO_DOMAIN, &domain, &size) != 0 ||
+        domain != AF_UNIX) {
+      continue;  // closed meanwhile, or not a Unix socket
+    }
+    const int off = 0;
+    if (setsockopt(socket.get(), SOL_SOCKET, kSoPassRights, &off, sizeof(off)) != 0) {
+      error = errno;
+    }
+  }
+  closedir(dir);
+  return error;
+}
+
 // ---- the program's own limits (mechanism 7) --------------------------------------------------
 
 namespace {
@@ -534,6 +639,10 @@ void CapsicumSupervisor::Change(int listener, const struct seccomp_notif& n, Not
   }
   if (!change.has_value()) return Send(listener, n.id, 0, ENOMEM);
   if (!change->state) return Send(listener, n.id, 0, 0);  // no change: nothing to install
+  // The sockets made before: the new state's filters have the supervisor make the later ones.
+  if (change->state->full.SealsUnixSockets()) {
+    if (const int error = SealSockets(target)) return Send(listener, n.id, 0, error);
+  }
 
   // The programs, then the header, into the caller's struct stockade_capsicum_filters.
   using Filters = struct stockade_capsicum_filters;

@@ -69,6 +69,12 @@ class CapsicumSupervisor {
   void Exec(int listener, const struct seccomp_notif& n, NotifyTarget& target);
   void Signal(int listener, const struct seccomp_notif& n, NotifyTarget& target);
   void PidfdOpen(int listener, const struct seccomp_notif& n, NotifyTarget& target);
+  // socket(2) and socketpair(2) of AF_UNIX while the layout seals Unix sockets: made here, in
+  // the sandbox's network namespace with the program's ids, with SO_PASSRIGHTS off.
+  void Socket(int listener, const struct seccomp_notif& n, NotifyTarget& target);
+  // SO_PASSRIGHTS off on every Unix socket in the caller's descriptor table (the program's own
+  // limits: its sockets made before). 0 or an errno.
+  int SealSockets(NotifyTarget& target);
 
   // A free number in `cls`'s block of the target at or above `minimum`, or -1. Call with
   // placement_ held.
@@ -97,6 +103,7 @@ class CapsicumSupervisor {
   std::mutex placement_;  // choosing a free block number and installing on it
   std::unique_ptr<LookupEngine> lookups_;
   UniqueFd root_;
+  UniqueFd netns_;  // the sandbox's network namespace (when it has its own), for Socket
   std::unique_ptr<RuntimeStates> runtime_;  // made at the first reserved call
 };
 

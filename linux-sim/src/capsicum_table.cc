@@ -14,6 +14,7 @@
 #include <linux/mman.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -260,7 +261,13 @@ std::vector<SyscallSpec> Build() {
   t.Simple("getsockname", 0, N({"CAP_GETSOCKNAME"}));
   t.Simple("getpeername", 0, N({"CAP_GETPEERNAME"}));
   t.Simple("getsockopt", 0, N({"CAP_GETSOCKOPT"}));
-  t.Simple("setsockopt", 0, N({"CAP_SETSOCKOPT"}));
+  {
+    // SO_PASSRIGHTS back on would let a limited descriptor out over SCM_RIGHTS (the layout's
+    // seal_unix_sockets); FreeBSD has no such option.
+    SyscallSpec& spec = t.Add("setsockopt");
+    spec.denials.push_back({{Is32(1, SOL_SOCKET), Is32(2, kSoPassRights)}, STOCKADE_ENOTCAPABLE});
+    spec.checks.push_back(Always(0, N({"CAP_SETSOCKOPT"})));
+  }
   t.Simple("shutdown", 0, N({"CAP_SHUTDOWN"}));
   t.Simple("recvfrom", 0, N({"CAP_READ"}));
   t.Simple("recvmsg", 0, N({"CAP_READ"}));
@@ -397,6 +404,11 @@ std::vector<SyscallSpec> Build() {
   t.Simple("perf_event_open", 3, Everything());
   t.Simple("io_uring_enter", 0, Everything());
   t.Simple("io_uring_register", 0, Everything());
+  // New Unix sockets are made by the supervisor, with SO_PASSRIGHTS off, while the layout seals
+  // them: SCM_RIGHTS would carry a limited descriptor to a new, unlimited number.
+  for (const char* name : {"socket", "socketpair"}) {
+    t.Add(name).routes.push_back({0, {Is32(0, AF_UNIX)}, Route::kSealed});
+  }
   // ---- unmediated mechanisms: their operations never pass through seccomp ----------------
   for (const char* name : {"io_uring_setup", "io_setup", "io_submit"})
     t.Add(name).unmediated = true;

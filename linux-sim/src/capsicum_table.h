@@ -15,6 +15,10 @@
 
 namespace stockade::linux_sim::detail {
 
+// SO_PASSRIGHTS (Linux 6.16; not yet in Debian 12's headers): off, a Unix socket refuses
+// SCM_RIGHTS, and the sender's sendmsg fails with EPERM.
+inline constexpr int kSoPassRights = 83;
+
 // A condition on one register. 32-bit kinds compare the low half only: the kernel truncates
 // int, unsigned int and umode_t arguments, so the high half of such a register is garbage the
 // program may choose.
@@ -61,6 +65,7 @@ struct Route {
     kFixed,      // a fixed number (close: the number keeps a placeholder)
     kDirectory,  // a number of a class that may hold directories (lookups beneath it)
     kAlways,     // whatever the descriptor (fd_arg unused)
+    kSealed,     // whatever the descriptor, while the layout seals Unix sockets (SCM_RIGHTS)
   };
   uint8_t fd_arg;
   std::vector<ArgCond> when;

@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "capsicum_table.h"
 #include "landlock_abi.h"
 
 namespace stockade::linux_sim::detail {
@@ -541,6 +542,7 @@ int SimPlatform::CloseAllExcept(const int* keep, size_t count) noexcept {
   unsigned next = 0;
   size_t i = 0;
   bool report_done = report_fd_ < 0;
+  highest_kept_ = std::max(report_fd_, count > 0 ? keep[count - 1] : -1);
   while (i < count || !report_done) {
     int kept;
     if (!report_done && (i == count || report_fd_ < keep[i])) {
@@ -620,6 +622,23 @@ int SimPlatform::SendRoot() noexcept {
   Report(report_fd_, message, root);
   close(root);
   root_sent_ = true;
+  return 0;
+}
+
+int SimPlatform::SealUnixSockets() noexcept {
+  if (!plan_->capsicum.layout.SealsUnixSockets()) return 0;
+  // After CloseAllExcept only the kept descriptors are open, and the few opened since then
+  // (none a socket) took the lowest free numbers: a margin above the highest covers them.
+  for (int fd = 0; fd <= highest_kept_ + 16; ++fd) {
+    struct stat st {};
+    if (fd == report_fd_ || fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+    int domain = 0;
+    socklen_t size = sizeof(domain);
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &size) != 0) return errno;
+    if (domain != AF_UNIX) continue;
+    const int off = 0;
+    if (setsockopt(fd, SOL_SOCKET, kSoPassRights, &off, sizeof(off)) != 0) return errno;
+  }
   return 0;
 }
 
@@ -786,6 +805,7 @@ int SimPlatform::Exec(int fd, const char* path, char* const argv[], char* const 
   ApplyRlimits();
   if (int error = ApplyLandlock()) return error;
   Trace(trace_, Step::kLandlock, 0);
+  if (int error = SealUnixSockets()) return error;  // before the filters refuse the option
   if (int error = InstallFilters()) return error;
   TraceWithoutSyscall(trace_, Step::kSeccomp);
   if (chrooted_) {

@@ -69,12 +69,15 @@ class SimPlatform : public launch::Platform {
   int CheckType(int fd, const RightsClass& limits) const noexcept;
   // The Capsicum emulation's lookups: the real root to the supervisor, once, before exec.
   int SendRoot() noexcept;
+  // SO_PASSRIGHTS off on every Unix socket the program gets, when the layout seals them.
+  int SealUnixSockets() noexcept;
 
   const SandboxPlan* plan_;
   int report_fd_;
   TracePage* trace_;
   bool root_sent_ = false;
   bool chrooted_ = false;
+  int highest_kept_ = -1;  // after CloseAllExcept, the highest open descriptor
 };
 
 // The setup timing helper shared by C and G.

@@ -18,6 +18,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "capsicum_table.h"
 #include "netlink.h"
 
 namespace stockade::linux_sim {
@@ -110,6 +111,8 @@ std::vector<std::string> HostFacts::Describe() const {
                                    : "Landlock unavailable");
   lines.push_back(std::string("seccomp filters ") + (seccomp_filter ? "available" : "unavailable") +
                   (seccomp_user_notif ? ", user notification available" : ""));
+  lines.push_back(so_passrights ? "SO_PASSRIGHTS available (Unix sockets can refuse descriptors)"
+                                : "SO_PASSRIGHTS unavailable (Linux 6.16)");
   for (const CgroupController& c : cgroups) {
     lines.push_back(
         c.name + " controller: " +
@@ -144,6 +147,18 @@ HostFacts ProbeHost() {
                          syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
   action = SECCOMP_RET_USER_NOTIF;
   facts.seccomp_user_notif = syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
+
+  // SO_PASSRIGHTS: turned off and read back on a socket pair of our own.
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0) {
+    int off = 0, value = 1;
+    socklen_t size = sizeof(value);
+    facts.so_passrights =
+        setsockopt(pair[0], SOL_SOCKET, detail::kSoPassRights, &off, sizeof(off)) == 0 &&
+        getsockopt(pair[0], SOL_SOCKET, detail::kSoPassRights, &value, &size) == 0 && value == 0;
+    close(pair[0]);
+    close(pair[1]);
+  }
 
   // Unprivileged user namespaces: Debian's knob, then the generic limit.
   const std::string clone_knob = ReadFirstLine("/proc/sys/kernel/unprivileged_userns_clone");

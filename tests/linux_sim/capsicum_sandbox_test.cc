@@ -331,11 +331,58 @@ TEST_F(CapsicumSandboxTest, ExecutedProgramsKeepTheLimits) {
   EXPECT_EQ(run.probe["value"][1]["error"], "ENOTCAPABLE") << run.out;
 }
 
-TEST_F(CapsicumSandboxTest, ScmRightsLosesTheLimitsAKnownHole) {
-  // docs/capsicum-linux.md, "Differences from FreeBSD": a limited descriptor sent over a Unix
-  // socket arrives on an unlimited number, with every right its open mode allows. Pinned here,
-  // so that closing the hole shows up as this test failing.
-  ExpectOps(FilePolicy("CAP_READ"), {{"write:3", kNo}, {"scm-rights:3:write", kOk}});
+// ---- SCM_RIGHTS ------------------------------------------------------------------------------
+
+TEST_F(CapsicumSandboxTest, NoUnixSocketTakesDescriptorsWhileAnythingIsLimited) {
+  // FreeBSD carries the limits with a descriptor sent over a Unix socket; Linux cannot, so while
+  // anything is limited every Unix socket of the sandbox refuses descriptors (SO_PASSRIGHTS
+  // off), limited ones or not: the sender's sendmsg fails with EPERM. Data still passes, and
+  // the program's abstract sockets still reach each other.
+  ExpectOps(FilePolicy("CAP_READ"), {{"scm-rights:3:write", Expect::kError, "EPERM"},
+                                     {"scm-rights:0:read", Expect::kError, "EPERM"},
+                                     {"unix-connect:-1", kOk},
+                                     {"unix-connect:3", Expect::kError, "EPERM"},
+                                     {"unix-connect:0", Expect::kError, "EPERM"},
+                                     {"passrights-on:-1", kNo},
+                                     {"read:3", kOk}});
+}
+
+TEST_F(CapsicumSandboxTest, WithNothingLimitedDescriptorsPass) {
+  const std::string policy =
+      "descriptors:\n"
+      "  - path: /scratch/data\n"
+      "    fd: 3\n"
+      "    flags: [O_RDWR, O_CREAT]\n"
+      "filesystem:\n"
+      "  mounts:\n"
+      "    - {source: " +
+      std::filesystem::path(ProbePath()).parent_path().string() +
+      ", target: /probe}\n"
+      "  scratch:\n"
+      "    - {target: /scratch, size: 1M}\n";
+  ExpectOps(policy, {{"scm-rights:3:write", kOk}, {"unix-connect:3", kOk}});
+}
+
+TEST_F(CapsicumSandboxTest, AnInheritedUnixSocketRefusesDescriptors) {
+  // The program's stdin is one end of the test's socket pair: the launcher turned
+  // SO_PASSRIGHTS off on it before exec, which the test sees on its own copy of that socket.
+  int pair[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+  RunSpec spec;
+  spec.policy = FilePolicy("CAP_READ");
+  spec.command = {"probe", "ops", "passrights:0", "scm-rights:0:read"};
+  spec.stdin_fd = pair[1];
+  spec.timeout_seconds = 20;
+  ProbeRun run = RunSandboxed(dir_, spec);
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(run.probe["value"][0]["value"], 0) << run.out;
+  EXPECT_EQ(run.probe["value"][1]["error"], "EPERM") << run.out;
+  int value = -1;
+  socklen_t size = sizeof(value);
+  ASSERT_EQ(getsockopt(pair[1], SOL_SOCKET, 83 /* SO_PASSRIGHTS */, &value, &size), 0);
+  EXPECT_EQ(value, 0);
+  close(pair[0]);
+  close(pair[1]);
 }
 
 // ---- the standard descriptors ---------------------------------------------------------------
@@ -722,6 +769,7 @@ TEST_F(RuntimeLimitsTest, IoctlAndFcntlLimits) { Scenario("commands", 11); }
 TEST_F(RuntimeLimitsTest, CapEnter) { Scenario("enter", 18); }
 TEST_F(RuntimeLimitsTest, CaphLimitStdio) { Scenario("stdio", 5); }
 TEST_F(RuntimeLimitsTest, EveryThreadIsLimited) { Scenario("threads", 2); }
+TEST_F(RuntimeLimitsTest, AfterALimitNoUnixSocketTakesDescriptors) { Scenario("scm", 9); }
 TEST_F(RuntimeLimitsTest, ForgedRequestsGainNothing) { Scenario("forge", 7); }
 
 TEST_F(RuntimeLimitsTest, ThePolicysLimitsAreTheStartingPoint) {

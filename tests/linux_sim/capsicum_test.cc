@@ -12,6 +12,7 @@
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -625,6 +626,38 @@ TEST(CapsicumCapModeTest, CallsTimesCapabilityMode) {
   EXPECT_EQ(DecideCapsicum(CapModeLayout(false), Nr("io_uring_setup"), args), V::kNoSys);
 }
 
+TEST(CapsicumFilterTest, SealedUnixSocketsEqualModel) {
+  // SCM_RIGHTS (CapsicumLayout::seal_unix_sockets): new AF_UNIX sockets go to the supervisor,
+  // SO_PASSRIGHTS cannot be turned back on; other families and an unsealed layout are left alone.
+  CapsicumLayout sealed = SampleLayout();
+  sealed.seal_unix_sockets = true;
+  ExpectProgramsEqualModel(sealed);
+  CapsicumLayout capmode = CapModeLayout(false);
+  capmode.seal_unix_sockets = true;
+  ExpectProgramsEqualModel(capmode);
+  using V = CapsicumVerdict;
+  const uint64_t unix_stream[6] = {AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, 0x1000};
+  const uint64_t inet[6] = {AF_INET, SOCK_STREAM};
+  const uint64_t passrights[6] = {7, SOL_SOCKET, 83, 0x1000, 4};
+  const uint64_t reuse[6] = {7, SOL_SOCKET, SO_REUSEADDR, 0x1000, 4};
+  for (const CapsicumLayout* layout : {&sealed, &capmode}) {
+    EXPECT_EQ(DecideCapsicum(*layout, Nr("socket"), unix_stream), V::kSupervise);
+    EXPECT_EQ(DecideCapsicum(*layout, Nr("socketpair"), unix_stream), V::kSupervise);
+    EXPECT_EQ(DecideCapsicum(*layout, Nr("socket"), inet), V::kAllow);
+    EXPECT_EQ(DecideCapsicum(*layout, Nr("setsockopt"), passrights), V::kNotCapable);
+    EXPECT_EQ(DecideCapsicum(*layout, Nr("setsockopt"), reuse), V::kAllow);
+  }
+  const CapsicumLayout unsealed = SampleLayout();
+  EXPECT_EQ(DecideCapsicum(unsealed, Nr("socket"), unix_stream), V::kAllow);
+  CapsicumLayout nothing;
+  nothing.seal_unix_sockets = true;  // but nothing limited: nothing to seal
+  EXPECT_EQ(DecideCapsicum(nothing, Nr("socketpair"), unix_stream), V::kAllow);
+  Expected<CapsicumPlan> plan = CompileCapsicum(nothing);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(EvaluateBpf(plan->notify_program, AUDIT_ARCH_X86_64, Nr("socketpair"), 0, unix_stream),
+            SECCOMP_RET_ALLOW);
+}
+
 TEST(CapsicumFilterTest, CapabilityModeEqualsModel) {
   ExpectProgramsEqualModel(CapModeLayout(true));
   ExpectProgramsEqualModel(CapModeLayout(false));
@@ -913,6 +946,22 @@ TEST(CapsicumRuntimeTest, TheFilterOfALimitEqualsTheModel) {
   ASSERT_TRUE(limited.has_value() && limited->state);
   ASSERT_EQ(limited->programs.size(), 1u);
   ExpectRuntimeProgramEqualsModel(*limited->state, limited->programs.front());
+}
+
+TEST(CapsicumRuntimeTest, TheFilterOfALimitSealsUnixSockets) {
+  // The program's own first limit: from then on its new Unix sockets are the supervisor's.
+  CapsicumLayout policy;
+  policy.seal_unix_sockets = true;
+  detail::RuntimeStates states(policy, {"/lib", "/usr/lib"}, 1024);
+  RightsClass read;
+  read.rights = RightSet().Add(FindRight("CAP_READ")->value);
+  Expected<detail::RuntimeChange> limited = states.Limit(states.Root(), 3, read);
+  ASSERT_TRUE(limited.has_value() && limited->state);
+  ASSERT_TRUE(limited->state->full.SealsUnixSockets());
+  ExpectRuntimeProgramEqualsModel(*limited->state, limited->programs.front());
+  const uint64_t unix_dgram[6] = {AF_UNIX, SOCK_DGRAM};
+  EXPECT_EQ(EvaluateBpf(limited->programs.front(), AUDIT_ARCH_X86_64, Nr("socket"), 0, unix_dgram),
+            SECCOMP_RET_TRAP | STOCKADE_CAPSICUM_TRAP_DATA);
 }
 
 TEST(CapsicumRuntimeTest, TheFilterOfCapEnterEqualsTheModel) {

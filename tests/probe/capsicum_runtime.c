@@ -7,6 +7,7 @@
 
 #include <sys/capsicum.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -388,11 +389,66 @@ threads(const char *dir)
 	return (failures);
 }
 
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS 83 /* Linux 6.16 */
+#endif
+
+/* `fd` sent over Unix socket `s` (SCM_RIGHTS). */
+static int
+send_fd(int s, int fd)
+{
+	char byte = 'x', control[CMSG_SPACE(sizeof(int))];
+	struct iovec part = { &byte, 1 };
+	struct msghdr message;
+	struct cmsghdr *header;
+
+	memset(control, 0, sizeof(control));
+	memset(&message, 0, sizeof(message));
+	message.msg_iov = &part;
+	message.msg_iovlen = 1;
+	message.msg_control = control;
+	message.msg_controllen = sizeof(control);
+	header = CMSG_FIRSTHDR(&message);
+	header->cmsg_level = SOL_SOCKET;
+	header->cmsg_type = SCM_RIGHTS;
+	header->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(header), &fd, sizeof(int));
+	return (sendmsg(s, &message, 0) < 0 ? -1 : 0);
+}
+
+/* Once a descriptor is limited no Unix socket takes descriptors, the ones made before included:
+ * Linux cannot carry the limits with them (docs/capsicum-linux.md). */
+static int
+scm(const char *dir)
+{
+	cap_rights_t rights;
+	int before[2], after[2], fd, on = 1;
+	char byte;
+
+	fd = open_in(dir, "file", O_RDONLY);
+	check("socketpair before", socketpair(AF_UNIX, SOCK_STREAM, 0, before) == 0, "socketpair");
+	check("descriptors pass before", send_fd(before[0], fd) == 0, "sendmsg before any limit");
+	cap_rights_init(&rights, CAP_READ);
+	check("cap_rights_limit", cap_rights_limit(fd, &rights) == 0, "cap_rights_limit");
+	check("a socket made before refuses", failed(send_fd(before[0], fd), EPERM),
+	    "sendmsg over the old pair");
+	check("socketpair after", socketpair(AF_UNIX, SOCK_STREAM, 0, after) == 0, "socketpair");
+	check("data passes", write(after[0], "x", 1) == 1 && read(after[1], &byte, 1) == 1,
+	    "data over the new pair");
+	check("a new socket refuses", failed(send_fd(after[0], fd), EPERM),
+	    "sendmsg over the new pair");
+	check("an unlimited one is refused too", failed(send_fd(after[0], 0), EPERM),
+	    "sendmsg of stdin");
+	check("SO_PASSRIGHTS stays off", failed(setsockopt(after[1], SOL_SOCKET, SO_PASSRIGHTS,
+	    &on, sizeof(on)), ENOTCAPABLE), "setsockopt");
+	return (failures);
+}
+
 int
 main(int argc, char *argv[])
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s limit|commands|enter|stdio|threads|forge|inherited|escape|exec DIR\n", argv[0]);
+		fprintf(stderr, "usage: %s limit|commands|enter|stdio|threads|forge|inherited|escape|exec|scm DIR\n", argv[0]);
 		return (100);
 	}
 	if (strcmp(argv[1], "limit") == 0)
@@ -413,6 +469,8 @@ main(int argc, char *argv[])
 		escape(argv[2]);
 	else if (strcmp(argv[1], "exec") == 0)
 		exec_probe(argv[2]);
+	else if (strcmp(argv[1], "scm") == 0)
+		scm(argv[2]);
 	else
 		return (100);
 	return (failures > 99 ? 99 : failures);

@@ -43,6 +43,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -56,6 +57,8 @@
 extern char** environ;
 
 namespace {
+
+constexpr int kSoPassRights = 83;  // SO_PASSRIGHTS (Linux 6.16), not in Debian 12's headers
 
 const char* ErrnoName(int e) {
   switch (e) {
@@ -1039,6 +1042,74 @@ std::string DescriptorOp(const std::string& spec) {
         rc = -1;
         errno = EIO;
       }
+    }
+  } else if (op == "passrights") {
+    // The value of SO_PASSRIGHTS on socket FD (0: it refuses descriptors).
+    int value = -1;
+    socklen_t size = sizeof(value);
+    rc = getsockopt(fd, SOL_SOCKET, kSoPassRights, &value, &size) == 0 ? value : -1;
+  } else if (op == "passrights-on") {
+    // SO_PASSRIGHTS turned on, on socket FD (or with FD -1 on a new socket pair).
+    int pair[2] = {-1, -1};
+    const int on = 1;
+    if (fd >= 0 || socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair) == 0) {
+      rc = setsockopt(fd >= 0 ? fd : pair[0], SOL_SOCKET, kSoPassRights, &on, sizeof(on));
+    }
+    const int error = errno;
+    if (pair[0] >= 0) close(pair[0]);
+    if (pair[1] >= 0) close(pair[1]);
+    errno = error;
+  } else if (op == "unix-connect") {
+    // A listener bound to an abstract address, a connection to it and a byte through; then,
+    // with FD >= 0, FD sent over the connection (SCM_RIGHTS): the result is that sendmsg's. A
+    // failure before it is reported as EIO, the connection's own error in "value".
+    const int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int client = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un address {};
+    address.sun_family = AF_UNIX;
+    const int length =
+        std::snprintf(address.sun_path + 1, sizeof(address.sun_path) - 1, "probe-%d", getpid());
+    const socklen_t size = static_cast<socklen_t>(offsetof(struct sockaddr_un, sun_path) + 1 +
+                                                  static_cast<size_t>(length));
+    int server = -1, step_error = 0;
+    if (listener < 0 || client < 0 ||
+        bind(listener, reinterpret_cast<struct sockaddr*>(&address), size) != 0 ||
+        listen(listener, 1) != 0 ||
+        connect(client, reinterpret_cast<struct sockaddr*>(&address), size) != 0 ||
+        (server = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC)) < 0 ||
+        write(client, &byte, 1) != 1 || read(server, buffer, 1) != 1) {
+      step_error = errno;
+    }
+    if (step_error) {
+      rc = -1;
+      errno = EIO;
+    } else if (fd < 0) {
+      rc = 0;
+    } else {
+      alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+      struct iovec part {
+        &byte, 1
+      };
+      struct msghdr message {};
+      message.msg_iov = &part;
+      message.msg_iovlen = 1;
+      message.msg_control = control;
+      message.msg_controllen = sizeof(control);
+      struct cmsghdr* header = CMSG_FIRSTHDR(&message);
+      header->cmsg_level = SOL_SOCKET;
+      header->cmsg_type = SCM_RIGHTS;
+      header->cmsg_len = CMSG_LEN(sizeof(int));
+      std::memcpy(CMSG_DATA(header), &fd, sizeof(int));
+      rc = sendmsg(client, &message, 0);
+    }
+    const int error = errno;
+    for (int s : {listener, client, server}) {
+      if (s >= 0) close(s);
+    }
+    errno = error;
+    if (step_error) {
+      return "{\"op\":" + Quoted(spec) + ",\"ok\":false,\"errno\":" + std::to_string(EIO) +
+             ",\"error\":\"EIO\",\"value\":" + std::to_string(step_error) + "}";
     }
   } else if (op == "io_uring_setup") {
     char params[120] = {};

@@ -59,7 +59,9 @@ ProbeRun RunSandboxed(const TempDir& dir, const RunSpec& spec) {
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) return {};
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  if (spec.stdin_path) {
+  if (spec.stdin_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&actions, spec.stdin_fd, 0);
+  } else if (spec.stdin_path) {
     posix_spawn_file_actions_addopen(&actions, 0, spec.stdin_path->c_str(), O_RDWR, 0);
   } else {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);

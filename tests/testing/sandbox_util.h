@@ -29,6 +29,7 @@ struct RunSpec {
   std::vector<std::string> command;        // after '--'; "probe ..." runs /probe/probe
   std::vector<std::string> stockade_args;  // before the policy ("--strict", "--report=json")
   std::optional<std::string> stdin_path;   // a file (or tty) for the program's stdin
+  int stdin_fd = -1;                       // or a descriptor of the test's (a socket, say)
   // Runs stockade itself unprivileged, as uid and gid 65534 with no supplementary groups
   // (setpriv(1)), when the test runs as root; a test run by another user is unprivileged
   // already and runs stockade as itself. The policy's directory must be readable by 65534.

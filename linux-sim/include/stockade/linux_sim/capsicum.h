@@ -73,9 +73,17 @@ struct CapsicumLayout {
   int depth = 0;
   std::vector<int> fixed_since;
   std::vector<int> block_since;
+  // SCM_RIGHTS would carry a limited descriptor to a new, unlimited number. So while anything
+  // is limited, every AF_UNIX socket of the sandbox refuses descriptors (SO_PASSRIGHTS off,
+  // Linux 6.16): the launcher turns it off on the sockets it passes, the supervisor makes the
+  // program's new sockets with it off, and the filters refuse turning it on. Set by the
+  // planner when the kernel has the option and the supervisor can make sockets in the
+  // sandbox's network namespace; otherwise the hole is reported (docs/capsicum-linux.md).
+  bool seal_unix_sockets = false;
 
   bool limited() const { return !classes.empty(); }
   bool enabled() const { return limited() || capability_mode; }
+  bool SealsUnixSockets() const { return seal_unix_sockets && enabled(); }
   // The class whose limits number `fd` carries, or -1 for an unlimited number.
   int ClassOf(int64_t fd) const;
   bool IsFixed(int64_t fd) const;

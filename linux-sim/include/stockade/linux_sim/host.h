@@ -31,6 +31,9 @@ struct HostFacts {
   int landlock_abi = 0;          // 0: Landlock unavailable
   bool seccomp_filter = false;
   bool seccomp_user_notif = false;
+  // SO_PASSRIGHTS (Linux 6.16): a Unix socket can refuse SCM_RIGHTS, which closes the way a
+  // limited descriptor would lose its limits (docs/capsicum-linux.md).
+  bool so_passrights = false;
   std::vector<CgroupController> cgroups;  // memory, pids, cpu, blkio, in that order
   std::string nft;                        // path of nft(8), empty when not installed
   // net.ipv4.ip_unprivileged_port_start of the host's network namespace: the lowest port a
