@@ -397,16 +397,18 @@ class Report:
         self.w("`bench/launch/rights.c`, static, inside a sandbox: nanoseconds per pread(2) of "
                "one byte on a descriptor limited to `CAP_PREAD` and on an unlimited one, per "
                "openat(2) of a file beneath a directory descriptor, and per open(2) of its "
-               "absolute path (impossible in capability mode). `rights-plain` opens everything "
+               "absolute path (impossible in capability mode), and per socketpair(2) of "
+               "AF_UNIX (made by the supervisor, SO_PASSRIGHTS off, while anything is limited). "
+               "`rights-plain` opens everything "
                "itself (no Capsicum: the baseline); `rights-capmode` gets descriptors 3 to 5 "
                "from the launcher, limited, in capability mode. Medians over the runs.")
         self.w()
         self.w("| policy | runs | pread, limited | pread, unlimited | openat beneath | "
-               "open absolute |")
-        self.w("|---|---|---|---|---|---|")
+               "open absolute | socketpair |")
+        self.w("|---|---|---|---|---|---|---|")
         for policy in ("rights-plain", "rights-capmode"):
             if policy in self.refused:
-                self.w("| `%s` | not run: stockade refuses: %s | | | | |" % (
+                self.w("| `%s` | not run: stockade refuses: %s | | | | | |" % (
                     policy, self.refused[policy].replace("|", "\\|")))
                 continue
             path = os.path.join(self.results, "rights-%s.jsonl" % policy)
@@ -417,9 +419,9 @@ class Report:
             def med(key):
                 values = [r[key] for r in runs if r.get(key) is not None]
                 return "%.0f ns" % statistics.median(values) if values else "–"
-            self.w("| `%s` | %d | %s | %s | %s | %s |" % (
+            self.w("| `%s` | %d | %s | %s | %s | %s | %s |" % (
                 policy, len(runs), med("pread_limited_ns"), med("pread_unlimited_ns"),
-                med("openat_beneath_ns"), med("open_absolute_ns")))
+                med("openat_beneath_ns"), med("open_absolute_ns"), med("socketpair_ns")))
         self.w()
 
     def filter_table(self):

@@ -11,12 +11,14 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <functional>
 #include <optional>
 #include <utility>
 
@@ -155,6 +157,17 @@ class ReachIn {
   ~ReachIn() { worker_caps.Apply(false); }
 };
 
+// What reaches into the program: on `runner` (a thread outside the worker's Landlock domain)
+// when there is one, else here with CAP_SYS_PTRACE for the duration.
+void Reach(ThreadRunner* runner, const std::function<void()>& job) {
+  if (runner) {
+    runner->Run(job);
+  } else {
+    ReachIn reach;
+    job();
+  }
+}
+
 uint32_t ProgramUmask(const NotifyTarget& target) {
   const std::string value = target.Status("Umask");
   return value.empty() ? 022 : static_cast<uint32_t>(std::strtoul(value.c_str(), nullptr, 8));
@@ -174,8 +187,16 @@ bool IsLookupCall(int nr) {
   return false;
 }
 
-LookupEngine::LookupEngine(const SandboxPlan& plan, std::mutex& placement, UniqueFd root)
-    : plan_(plan), layout_(plan.capsicum.layout), placement_(placement), root_(std::move(root)) {}
+LookupEngine::LookupEngine(const SandboxPlan& plan, std::mutex& placement, UniqueFd root,
+                           UniqueFd landlock)
+    : plan_(plan),
+      layout_(plan.capsicum.layout),
+      placement_(placement),
+      root_(std::move(root)),
+      landlock_(std::move(landlock)) {
+  // Made here, on the supervisor's thread: a thread the worker made would be in its domain.
+  if (plan_.landlock.restricts_files()) reach_ = std::make_unique<ThreadRunner>([] { return 0; });
+}
 
 LookupEngine::~LookupEngine() {
   {
@@ -198,7 +219,7 @@ int LookupEngine::BecomeProgram() {
   // A working directory and umask of its own (the umask is applied by hand, per program).
   if (unshare(CLONE_FS) != 0) return errno;
   umask(0);
-  if (plan_.userns.enabled) return 0;  // already the program's (mapped) identity
+  if (plan_.userns.enabled) return EnterLandlock();  // already the program's (mapped) identity
   // The ids, on this thread only: raw system calls (glibc's setgroups changes every thread).
   if (syscall(SYS_setgroups, 0, nullptr) != 0) return errno;
   syscall(SYS_setfsgid, plan_.gid);
@@ -214,7 +235,18 @@ int LookupEngine::BecomeProgram() {
     worker_caps.program[cap / 32].effective |= 1u << (cap % 32);
     worker_caps.program[cap / 32].permitted |= 1u << (cap % 32);
   }
-  return worker_caps.Apply(false);
+  if (const int error = worker_caps.Apply(false)) return error;
+  return EnterLandlock();
+}
+
+int LookupEngine::EnterLandlock() {
+  if (!plan_.landlock.restricts_files()) return 0;
+  if (!landlock_) return EACCES;  // the launcher's rules never came: fail closed
+  // On this thread only: no_new_privs and the Landlock domain are a thread's.
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
+  if (syscall(SYS_landlock_restrict_self, landlock_.get(), 0) != 0) return errno;
+  landlock_.reset();
+  return 0;
 }
 
 void LookupEngine::Work() {
@@ -243,7 +275,7 @@ class Lookup {
  public:
   Lookup(const SandboxPlan& plan, const CapsicumLayout& layout, std::mutex& placement, int listener,
          const struct seccomp_notif& n, NotifyTarget& target, const UniqueFd& root,
-         const std::vector<std::pair<std::string, UniqueFd>>& libraries)
+         const std::vector<std::pair<std::string, UniqueFd>>& libraries, ThreadRunner* reach)
       : plan_(plan),
         layout_(layout),
         placement_(placement),
@@ -251,7 +283,8 @@ class Lookup {
         n_(n),
         target_(target),
         root_(root),
-        libraries_(libraries) {}
+        libraries_(libraries),
+        reach_(reach) {}
 
   void Run();
 
@@ -269,16 +302,19 @@ class Lookup {
     return target_.Write(address, buffer, size);
   }
   UniqueFd Descriptor(int fd) const {
-    ReachIn reach;
-    return target_.Get(fd);
+    UniqueFd copy;
+    Reach(reach_, [&] { copy = target_.Get(fd); });
+    return copy;
   }
   bool IsOpen(int fd) const {
-    ReachIn reach;
-    return target_.IsOpen(fd);
+    bool open = false;
+    Reach(reach_, [&] { open = target_.IsOpen(fd); });
+    return open;
   }
   uint32_t Umask() const {
-    ReachIn reach;
-    return ProgramUmask(target_);
+    uint32_t mask = 022;
+    Reach(reach_, [&] { mask = ProgramUmask(target_); });
+    return mask;
   }
   void Reply(int64_t value) { Send(listener_, n_.id, value, 0); }
   void Fail(int error) { Send(listener_, n_.id, 0, error); }
@@ -316,6 +352,7 @@ class Lookup {
   NotifyTarget& target_;
   const UniqueFd& root_;
   const std::vector<std::pair<std::string, UniqueFd>>& libraries_;
+  ThreadRunner* reach_;
 };
 
 int Lookup::Path(int arg, std::string* out) {
@@ -362,10 +399,8 @@ int Lookup::Resolve(int dirfd, const std::string& path, bool read_only, Base* ba
       return base->dir ? 0 : errno;
     }
     const std::string cwd = "/proc/" + std::to_string(target_.tid()) + "/cwd";
-    {
-      ReachIn reach;
-      base->dir = UniqueFd(open(cwd.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    }
+    Reach(reach_,
+          [&] { base->dir = UniqueFd(open(cwd.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)); });
     base->rest = path;
     base->resolve = kBeneath;
     return base->dir ? 0 : errno;
@@ -747,10 +782,9 @@ void Lookup::Run() {
 void LookupEngine::Perform(int listener, const struct seccomp_notif& n,
                            const CapsicumLayout& layout) {
   NotifyTarget target;
-  {
-    ReachIn reach;
-    if (!target.Open(listener, n)) return;
-  }
+  bool opened = false;
+  Reach(reach_.get(), [&] { opened = target.Open(listener, n); });
+  if (!opened) return;
   // The root came from the launcher (SimPlatform::SendRoot), not from /proc/TID/root: the
   // program's own root is the capability-mode one, and a thread id can be recycled.
   if (!root_) return Send(listener, n.id, 0, EACCES);
@@ -764,7 +798,7 @@ void LookupEngine::Perform(int listener, const struct seccomp_notif& n,
       libraries_.emplace_back(dir, UniqueFd(fd >= 0 ? static_cast<int>(fd) : -1));
     }
   }
-  Lookup(plan_, layout, placement_, listener, n, target, root_, libraries_).Run();
+  Lookup(plan_, layout, placement_, listener, n, target, root_, libraries_, reach_.get()).Run();
 }
 
 }  // namespace stockade::linux_sim::detail

@@ -20,6 +20,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -29,6 +30,7 @@
 #include "stockade/base/unique_fd.h"
 #include "stockade/linux_sim/capsicum.h"
 #include "stockade/linux_sim/plan.h"
+#include "thread_runner.h"
 
 namespace stockade::linux_sim::detail {
 
@@ -40,8 +42,11 @@ class LookupEngine {
   // `placement` serialises the choice of a free number in a block with its installation,
   // against the supervisor's other placements (dup).
   // `root`: the sandbox's root (the launcher's, before capability mode's chroot); without it
-  // every lookup fails with EACCES.
-  LookupEngine(const SandboxPlan& plan, std::mutex& placement, UniqueFd root);
+  // every lookup fails with EACCES. `landlock`: the program's Landlock ruleset, which the
+  // worker enters when the plan's rules restrict files (without it, every lookup fails with
+  // EACCES then); what the worker must reach in the program it then asks a second thread for,
+  // outside the domain (Landlock forbids ptrace access to a process outside one's own domain).
+  LookupEngine(const SandboxPlan& plan, std::mutex& placement, UniqueFd root, UniqueFd landlock);
   ~LookupEngine();
   LookupEngine(const LookupEngine&) = delete;
   LookupEngine& operator=(const LookupEngine&) = delete;
@@ -61,6 +66,7 @@ class LookupEngine {
   void Perform(int listener, const struct seccomp_notif& n, const CapsicumLayout& layout);
   // The worker's identity, once, on its thread: errno on failure.
   int BecomeProgram();
+  int EnterLandlock();
 
   const SandboxPlan& plan_;
   const CapsicumLayout& layout_;
@@ -72,6 +78,8 @@ class LookupEngine {
   std::thread worker_;
   int identity_error_ = 0;
   UniqueFd root_;
+  UniqueFd landlock_;
+  std::unique_ptr<ThreadRunner> reach_;  // with landlock_: the program's side, outside it
   // Opened on the worker thread at its first job: the library directories beneath root_.
   bool libraries_opened_ = false;
   std::vector<std::pair<std::string, UniqueFd>> libraries_;

@@ -166,13 +166,6 @@ Status PlanCapsicum(const policy::Policy& policy, const HostFacts& host, Sandbox
     plan.capsicum.descriptor_top = DescriptorTop(plan);
     return AttachCapsicum(plan.capsicum, plan.seccomp);
   }
-  if (plan.landlock.restricts_files()) {
-    // The lookup worker performs lookups for the program and must then be in its Landlock
-    // domain too; it does not build one yet, so the combination fails closed.
-    return Error(ErrorCode::kUnsupported,
-                 "Landlock rules together with Capsicum lookups are not supported by linux-sim "
-                 "yet");
-  }
   if (!host.seccomp_filter || !host.seccomp_user_notif) {
     return Error(ErrorCode::kUnsupported,
                  "descriptor rights need seccomp filters with user notification, which this "

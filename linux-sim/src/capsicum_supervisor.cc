@@ -24,11 +24,11 @@
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <thread>
 
 #include "capsicum_table.h"
 #include "stockade/base/capsicum_abi.h"
 #include "stockade/policy/names.h"
+#include "thread_runner.h"
 
 namespace stockade::linux_sim::detail {
 namespace {
@@ -91,8 +91,54 @@ pid_t HostTgid(pid_t tid) {
 
 }  // namespace
 
+// The thread that makes the program's Unix sockets (CapsicumSupervisor::Socket): it enters the
+// sandbox's network namespace (abstract addresses live there) and takes the program's ids
+// (SO_PEERCRED of a pair, the sockets' owner) once, and lives as long as the supervisor;
+// nothing else of the supervisor runs with them.
+class SocketMaker {
+ public:
+  SocketMaker(UniqueFd netns, const SandboxPlan& plan)
+      : netns_(std::move(netns)), plan_(plan), thread_([this] { return Become(); }) {}
+
+  // A socket (ends[0]) or a pair, with SO_PASSRIGHTS off: 0 or an errno.
+  int Make(bool pair, int domain, int type, int protocol, int ends[2]) {
+    int error = 0;
+    const int setup = thread_.Run([&] {
+      if (pair ? socketpair(domain, type, protocol, ends) != 0
+               : (ends[0] = socket(domain, type, protocol)) < 0) {
+        error = errno;
+        return;
+      }
+      const int off = 0;
+      for (int i = 0; i < (pair ? 2 : 1); ++i) {
+        if (setsockopt(ends[i], SOL_SOCKET, kSoPassRights, &off, sizeof(off)) != 0) error = errno;
+      }
+    });
+    return setup ? setup : error;
+  }
+
+ private:
+  int Become() {
+    if (netns_ && setns(netns_.get(), CLONE_NEWNET) != 0) return errno;
+    if (plan_.userns.enabled) return 0;  // already the program's (mapped) identity
+    // On this thread only: raw system calls (glibc's set*id change every thread).
+    if (syscall(SYS_setgroups, 0, nullptr) != 0 ||
+        syscall(SYS_setresgid, plan_.gid, plan_.gid, plan_.gid) != 0 ||
+        syscall(SYS_setresuid, plan_.uid, plan_.uid, plan_.uid) != 0) {
+      return errno;
+    }
+    return 0;
+  }
+
+  UniqueFd netns_;
+  const SandboxPlan& plan_;
+  ThreadRunner thread_;  // last: it starts in the constructor
+};
+
 CapsicumSupervisor::CapsicumSupervisor(const SandboxPlan& plan)
     : plan_(plan), layout_(plan.capsicum.layout) {}
+
+CapsicumSupervisor::~CapsicumSupervisor() = default;
 
 bool CapsicumSupervisor::Handles(const struct seccomp_notif& n) const {
   uint64_t args[6];
@@ -132,7 +178,9 @@ void CapsicumSupervisor::Dispatch(int listener, const struct seccomp_notif& n, N
   if (IsLookupCall(call)) {
     if (!lookups_) {
       UniqueFd root(root_ ? fcntl(root_.get(), F_DUPFD_CLOEXEC, 0) : -1);
-      lookups_ = std::make_unique<LookupEngine>(plan_, placement_, std::move(root));
+      UniqueFd landlock(landlock_ ? fcntl(landlock_.get(), F_DUPFD_CLOEXEC, 0) : -1);
+      lookups_ =
+          std::make_unique<LookupEngine>(plan_, placement_, std::move(root), std::move(landlock));
     }
     return lookups_->Submit(listener, n, &layout);
   }
@@ -412,44 +460,19 @@ void CapsicumSupervisor::Socket(int listener, const struct seccomp_notif& n, Not
   if (pair && !target.Read(n.data.args[3], mapped, sizeof(mapped))) {
     return Send(listener, n.id, 0, EFAULT);  // as the kernel, before making anything
   }
-  if (!netns_ && (plan_.clone_flags & CLONE_NEWNET)) {
-    const std::string path = "/proc/" + std::to_string(target.tid()) + "/ns/net";
-    netns_ = UniqueFd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    uint64_t id = n.id;
-    if (!netns_ || ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0) {
-      netns_.reset();
-      return Send(listener, n.id, 0, EPERM);  // no namespace to make it in: fail closed
-    }
-  }
-  // On a thread of its own, which takes the sandbox's network namespace (abstract addresses
-  // live there) and then the program's ids (SO_PEERCRED of a pair, the socket's owner), and
-  // ends: nothing else of the supervisor runs with them.
-  int error = 0;
-  std::thread maker([&] {
-    if (netns_ && setns(netns_.get(), CLONE_NEWNET) != 0) {
-      error = errno;
-      return;
-    }
-    if (!plan_.userns.enabled && (syscall(SYS_setgroups, 0, nullptr) != 0 ||
-                                  syscall(SYS_setresgid, plan_.gid, plan_.gid, plan_.gid) != 0 ||
-                                  syscall(SYS_setresuid, plan_.uid, plan_.uid, plan_.uid) != 0)) {
-      error = errno;
-      return;
-    }
-    const int flags = type | SOCK_CLOEXEC;  // the program's copy gets the program's flag
-    if (pair ? socketpair(domain, flags, protocol, ends) != 0
-             : (ends[0] = socket(domain, flags, protocol)) < 0) {
-      error = errno;
-      return;
-    }
-    const int off = 0;
-    for (int end : ends) {
-      if (end >= 0 && setsockopt(end, SOL_SOCKET, kSoPassRights, &off, sizeof(off)) != 0) {
-        error = errno;
+  if (!sockets_) {
+    UniqueFd netns;
+    if (plan_.clone_flags & CLONE_NEWNET) {
+      const std::string path = "/proc/" + std::to_string(target.tid()) + "/ns/net";
+      netns = UniqueFd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+      uint64_t id = n.id;
+      if (!netns || ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0) {
+        return Send(listener, n.id, 0, EPERM);  // no namespace to make it in: fail closed
       }
     }
-  });
-  maker.join();
+    sockets_ = std::make_unique<SocketMaker>(std::move(netns), plan_);
+  }
+  const int error = sockets_->Make(pair, domain, type | SOCK_CLOEXEC, protocol, ends);
   UniqueFd first(ends[0]), second(pair ? ends[1] : -1);
   if (error) return Send(listener, n.id, 0, error);
   const bool cloexec = (type & SOCK_CLOEXEC) != 0;
@@ -582,9 +605,6 @@ void CapsicumSupervisor::Change(int listener, const struct seccomp_notif& n, Not
                                 const struct stockade_capsicum_request& r) {
   Expected<RuntimeChange> change = RuntimeChange{};
   if (op == STOCKADE_CAPSICUM_OP_ENTER) {
-    // The lookups capability mode sends to the supervisor would run outside the program's
-    // Landlock domain (as at plan time, capsicum_planner.cc).
-    if (plan_.landlock.restricts_files()) return Send(listener, n.id, 0, EOPNOTSUPP);
     change = runtime_->Enter(state);
   } else {
     const int fd = r.fd;
@@ -632,9 +652,6 @@ void CapsicumSupervisor::Change(int listener, const struct seccomp_notif& n, Not
     UniqueFd file = target.Get(fd);
     struct stat st {};
     if (file && fstat(file.get(), &st) == 0 && S_ISDIR(st.st_mode)) limits.directory = true;
-    if (limits.directory && plan_.landlock.restricts_files()) {
-      return Send(listener, n.id, 0, EOPNOTSUPP);
-    }
     change = runtime_->Limit(state, fd, limits);
   }
   if (!change.has_value()) return Send(listener, n.id, 0, ENOMEM);

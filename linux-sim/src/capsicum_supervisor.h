@@ -31,9 +31,12 @@
 
 namespace stockade::linux_sim::detail {
 
+class SocketMaker;
+
 class CapsicumSupervisor {
  public:
   explicit CapsicumSupervisor(const SandboxPlan& plan);
+  ~CapsicumSupervisor();
 
   // Whether the emulation performs this call (the notify program sent it for that reason).
   bool Handles(const struct seccomp_notif& notification) const;
@@ -53,6 +56,10 @@ class CapsicumSupervisor {
   // where the lookups start. Only the first one counts.
   void SetRoot(UniqueFd root) {
     if (!root_) root_ = std::move(root);
+  }
+  // The program's Landlock ruleset, which the lookup worker enters when it restricts files.
+  void SetLandlock(UniqueFd ruleset) {
+    if (!landlock_) landlock_ = std::move(ruleset);
   }
 
  private:
@@ -103,7 +110,8 @@ class CapsicumSupervisor {
   std::mutex placement_;  // choosing a free block number and installing on it
   std::unique_ptr<LookupEngine> lookups_;
   UniqueFd root_;
-  UniqueFd netns_;  // the sandbox's network namespace (when it has its own), for Socket
+  UniqueFd landlock_;
+  std::unique_ptr<SocketMaker> sockets_;    // made at the first Socket
   std::unique_ptr<RuntimeStates> runtime_;  // made at the first reserved call
 };
 

@@ -748,6 +748,14 @@ int SimPlatform::ApplyLandlock() noexcept {
     }
     if (error) break;
   }
+  if (!error && l.restricts_files() && plan_->seccomp.listener) {
+    // The Capsicum supervisor's lookups are the program's: its lookup worker enters the same
+    // rules (capsicum_lookup.cc). Without them it performs none.
+    Message message{};
+    message.type = MessageType::kLandlockRuleset;
+    message.step = Step::kLandlock;
+    Report(report_fd_, message, ruleset);
+  }
   if (!error && syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) error = errno;
   close(ruleset);
   return error;

@@ -48,6 +48,7 @@ enum class MessageType : uint32_t {
   kProgramPid,         // sent by C with G's pidfd attached (SCM_RIGHTS)
   kProgramStatus,      // value: G's wait status, as waitpid(2) reports it
   kSandboxRoot,        // sent by G with its root directory attached (O_PATH), before exec
+  kLandlockRuleset,    // sent by G with its Landlock ruleset attached, before exec
 };
 
 struct Message {

@@ -489,6 +489,12 @@ class Supervisor {
             passed = -1;
           }
           break;
+        case MessageType::kLandlockRuleset:
+          if (execs_ == 0 && passed >= 0) {
+            capsicum_.SetLandlock(UniqueFd(passed));
+            passed = -1;
+          }
+          break;
         case MessageType::kSetupFailed:
         case MessageType::kLaunchFailed:
           if (!failure_) failure_ = message;

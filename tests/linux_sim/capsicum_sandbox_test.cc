@@ -591,6 +591,29 @@ TEST_F(CapabilityModeTest, DescriptorsOpenedBeneathHaveTheDirectorysRights) {
   EXPECT_FALSE(std::filesystem::exists(dir_.path() / "tree/new"));
 }
 
+TEST_F(CapabilityModeTest, LandlockRulesHoldForTheSupervisorsLookups) {
+  // The rights allow changes beneath the tree; the MAC rules (Landlock) make it read-only. The
+  // supervisor performs those lookups, on a thread in the program's Landlock domain, so they
+  // fail as the program's own would, and reading still works.
+  const std::string rights =
+      std::string(kReadDir) + ", CAP_WRITE, CAP_CREATE, CAP_MKDIRAT, CAP_UNLINKAT";
+  const std::string mac =
+      "  - {clause: mac.bsdextended, backend: linux, justification: \"tests\"}\n"
+      "mac:\n"
+      "  bsdextended:\n"
+      "    - \"subject object filesys /tree mode rsx\"\n";
+  ExpectCapModeOps(DirPolicy(rights, mac), {{"openat:3:file", kOk},
+                                            {"openat:3:sub/inner", kOk},
+                                            {"openat-write:3:file", Expect::kError, "EACCES"},
+                                            {"openat-create:3:new", Expect::kError, "EACCES"},
+                                            {"mkdirat:3:d", Expect::kError, "EACCES"},
+                                            {"unlinkat:3:file", Expect::kError, "EACCES"}});
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() / "tree/file"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "tree/new"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "tree/d"));
+  // Without the rules the same lookups change the tree (ChangesBeneathAWritableDirectory).
+}
+
 TEST_F(CapabilityModeTest, ChangesBeneathAWritableDirectory) {
   const std::string rights =
       std::string(kReadDir) +
@@ -748,11 +771,13 @@ class RuntimeLimitsTest : public CapabilityModeTest {
  protected:
   // Runs tests/probe/capsicum_runtime.c's SCENARIO on /tree; every check must pass, and there
   // must be `checks` of them (a program that stopped early, or an exec that worked, has fewer).
-  void Scenario(const std::string& scenario, size_t checks, const std::string& descriptors = "") {
+  void Scenario(const std::string& scenario, size_t checks, const std::string& descriptors = "",
+                const std::string& more = "") {
     const std::string policy =
         descriptors + ProbeAndTreeMounts(true) +
         "accept_approximate:\n"
-        "  - {clause: descriptors, backend: linux, justification: \"tests\"}\n";
+        "  - {clause: descriptors, backend: linux, justification: \"tests\"}\n" +
+        more;
     ProbeRun run = Run(policy, {"/probe/capsicum_runtime", scenario, "/tree"});
     EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
     size_t ok = 0;
@@ -767,6 +792,15 @@ class RuntimeLimitsTest : public CapabilityModeTest {
 TEST_F(RuntimeLimitsTest, CapRightsLimitIsEnforced) { Scenario("limit", 21); }
 TEST_F(RuntimeLimitsTest, IoctlAndFcntlLimits) { Scenario("commands", 11); }
 TEST_F(RuntimeLimitsTest, CapEnter) { Scenario("enter", 18); }
+TEST_F(RuntimeLimitsTest, CapEnterUnderLandlockRules) {
+  // With MAC rules (Landlock on files) the lookups of capability mode are made in the
+  // program's Landlock domain; cap_enter used to be refused with EOPNOTSUPP then.
+  Scenario("enter", 18, "",
+           "  - {clause: mac.bsdextended, backend: linux, justification: \"tests\"}\n"
+           "mac:\n"
+           "  bsdextended:\n"
+           "    - \"subject object filesys /probe mode rsx\"\n");
+}
 TEST_F(RuntimeLimitsTest, CaphLimitStdio) { Scenario("stdio", 5); }
 TEST_F(RuntimeLimitsTest, EveryThreadIsLimited) { Scenario("threads", 2); }
 TEST_F(RuntimeLimitsTest, AfterALimitNoUnixSocketTakesDescriptors) { Scenario("scm", 9); }
