@@ -47,6 +47,18 @@ bool CanSealUnixSockets(const policy::Policy& policy, const HostFacts& host) {
          (policy.network.mode == policy::Network::Mode::kHost || host.cap_sys_admin);
 }
 
+// Landlock's abstract-socket scope judges a socket by the domain of whoever made it; once
+// anything is limited the supervisor makes the program's Unix sockets (from the start, or after
+// the program's own first limit), and the program could not reach its own abstract sockets.
+// With a network namespace of its own, that namespace already holds every abstract socket the
+// program can reach, so the scope goes; with the host's it stays (docs/capsicum-linux.md).
+void UnscopeAbstractSockets(const CapsicumLayout& layout, SandboxPlan& plan) {
+  if (!layout.seal_unix_sockets || !(plan.clone_flags & CLONE_NEWNET)) return;
+  plan.landlock.scoped &= ~landlock::kScopeAbstractUnixSocket;
+  plan.landlock.enabled =
+      plan.landlock.handled_fs || plan.landlock.handled_net || plan.landlock.scoped;
+}
+
 }  // namespace
 
 // Where a Linux run-time linker finds libraries (ld.so(8)'s defaults, Debian's multiarch
@@ -161,6 +173,7 @@ Status PlanCapsicum(const policy::Policy& policy, const HostFacts& host, Sandbox
     // Nothing limited before exec; the program may still limit itself (mechanism 7), through
     // the reserved call, which needs the listener.
     if (!host.seccomp_filter || !host.seccomp_user_notif || !plan.seccomp.enabled) return {};
+    UnscopeAbstractSockets(layout, plan);
     STOCKADE_ASSIGN_OR_RETURN(plan.capsicum, CompileCapsicum(layout));
     plan.capsicum.library_dirs = LibraryDirectories(plan);
     plan.capsicum.descriptor_top = DescriptorTop(plan);
@@ -175,12 +188,7 @@ Status PlanCapsicum(const policy::Policy& policy, const HostFacts& host, Sandbox
   plan.capsicum.library_dirs = LibraryDirectories(plan);
   plan.capsicum.descriptor_top = DescriptorTop(plan);
   AddCapabilityModeRoot(policy, plan);
-  if (layout.SealsUnixSockets() && (plan.clone_flags & CLONE_NEWNET)) {
-    // Landlock's abstract-socket scope judges a socket by the domain of whoever made it, and
-    // the supervisor makes them now: the program could not reach its own abstract sockets. Its
-    // network namespace already holds every abstract socket it can reach.
-    plan.landlock.scoped &= ~landlock::kScopeAbstractUnixSocket;
-  }
+  UnscopeAbstractSockets(layout, plan);
   return AttachCapsicum(plan.capsicum, plan.seccomp);
 }
 

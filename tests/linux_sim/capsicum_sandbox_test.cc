@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cstddef>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -345,6 +346,31 @@ TEST_F(CapsicumSandboxTest, NoUnixSocketTakesDescriptorsWhileAnythingIsLimited) 
                                      {"unix-connect:0", Expect::kError, "EPERM"},
                                      {"passrights-on:-1", kNo},
                                      {"read:3", kOk}});
+}
+
+TEST_F(CapsicumSandboxTest, WithTheHostsNetworkTheHostsAbstractSocketsStayOutOfReach) {
+  // The supervisor makes the program's Unix sockets, so Landlock's abstract-socket scope is
+  // left out where the sandbox's own network namespace holds its abstract sockets; with the
+  // host's namespace it stays: the host's listener is refused, the program's own still work.
+  const std::string name = "stockade-test-" + std::to_string(getpid());
+  const int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un address {};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path + 1, sizeof(address.sun_path) - 1, "%s", name.c_str());
+  const socklen_t size =
+      static_cast<socklen_t>(offsetof(struct sockaddr_un, sun_path) + 1 + name.size());
+  ASSERT_EQ(bind(listener, reinterpret_cast<struct sockaddr*>(&address), size), 0);
+  ASSERT_EQ(listen(listener, 4), 0);
+  const std::string host = "network: {mode: host, justification: test}\n";
+  ExpectOps(FilePolicy("CAP_READ", "", host),
+            {{"connect-unix:-1:@" + name, Expect::kError, "EPERM"},
+             {"unix-connect:-1", Expect::kError, "EIO"},
+             {"read:3", kOk}});
+  // Without limits the program makes its own sockets and the scope holds for them as well.
+  ExpectOps(host + "filesystem:\n  mounts:\n    - {source: " +
+                std::filesystem::path(ProbePath()).parent_path().string() + ", target: /probe}\n",
+            {{"connect-unix:-1:@" + name, Expect::kError, "EPERM"}, {"unix-connect:-1", kOk}});
+  close(listener);
 }
 
 TEST_F(CapsicumSandboxTest, WithNothingLimitedDescriptorsPass) {
@@ -803,7 +829,7 @@ TEST_F(RuntimeLimitsTest, CapEnterUnderLandlockRules) {
 }
 TEST_F(RuntimeLimitsTest, CaphLimitStdio) { Scenario("stdio", 5); }
 TEST_F(RuntimeLimitsTest, EveryThreadIsLimited) { Scenario("threads", 2); }
-TEST_F(RuntimeLimitsTest, AfterALimitNoUnixSocketTakesDescriptors) { Scenario("scm", 9); }
+TEST_F(RuntimeLimitsTest, AfterALimitNoUnixSocketTakesDescriptors) { Scenario("scm", 10); }
 TEST_F(RuntimeLimitsTest, ForgedRequestsGainNothing) { Scenario("forge", 7); }
 
 TEST_F(RuntimeLimitsTest, ThePolicysLimitsAreTheStartingPoint) {

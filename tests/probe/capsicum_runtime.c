@@ -8,6 +8,7 @@
 #include <sys/capsicum.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -17,6 +18,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -416,6 +418,35 @@ send_fd(int s, int fd)
 	return (sendmsg(s, &message, 0) < 0 ? -1 : 0);
 }
 
+/* A listener on an abstract address, a connection to it and a byte through: 0 when it works. */
+static int
+abstract_roundtrip(void)
+{
+	struct sockaddr_un address;
+	socklen_t size;
+	int listener, client, server, ok;
+	char byte = 'x';
+
+	memset(&address, 0, sizeof(address));
+	address.sun_family = AF_UNIX;
+	size = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+	    (size_t)snprintf(address.sun_path + 1, sizeof(address.sun_path) - 1, "scm-%d",
+	    (int)getpid()));
+	listener = socket(AF_UNIX, SOCK_STREAM, 0);
+	client = socket(AF_UNIX, SOCK_STREAM, 0);
+	server = -1;
+	ok = listener >= 0 && client >= 0 &&
+	    bind(listener, (struct sockaddr *)&address, size) == 0 && listen(listener, 1) == 0 &&
+	    connect(client, (struct sockaddr *)&address, size) == 0 &&
+	    (server = accept(listener, NULL, NULL)) >= 0 && write(client, &byte, 1) == 1 &&
+	    read(server, &byte, 1) == 1;
+	close(listener);
+	close(client);
+	if (server >= 0)
+		close(server);
+	return (ok ? 0 : -1);
+}
+
 /* Once a descriptor is limited no Unix socket takes descriptors, the ones made before included:
  * Linux cannot carry the limits with them (docs/capsicum-linux.md). */
 static int
@@ -441,6 +472,7 @@ scm(const char *dir)
 	    "sendmsg of stdin");
 	check("SO_PASSRIGHTS stays off", failed(setsockopt(after[1], SOL_SOCKET, SO_PASSRIGHTS,
 	    &on, sizeof(on)), ENOTCAPABLE), "setsockopt");
+	check("abstract sockets still connect", abstract_roundtrip() == 0, "abstract address");
 	return (failures);
 }
 

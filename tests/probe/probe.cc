@@ -838,12 +838,21 @@ std::string DescriptorOp(const std::string& spec) {
       close(pair[1]);
     }
   } else if (op == "bind-unix" || op == "connect-unix") {
+    // A PATH starting with '@' is an abstract address (the rest of it).
     const int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un address {};
     address.sun_family = AF_UNIX;
-    std::snprintf(address.sun_path, sizeof(address.sun_path), "%s", arg.c_str());
+    socklen_t size = sizeof(address);
+    if (!arg.empty() && arg[0] == '@') {
+      const int length =
+          std::snprintf(address.sun_path + 1, sizeof(address.sun_path) - 1, "%s", arg.c_str() + 1);
+      size = static_cast<socklen_t>(offsetof(struct sockaddr_un, sun_path) + 1 +
+                                    static_cast<size_t>(length));
+    } else {
+      std::snprintf(address.sun_path, sizeof(address.sun_path), "%s", arg.c_str());
+    }
     const auto* a = reinterpret_cast<const struct sockaddr*>(&address);
-    rc = op == "bind-unix" ? bind(s, a, sizeof(address)) : connect(s, a, sizeof(address));
+    rc = op == "bind-unix" ? bind(s, a, size) : connect(s, a, size);
     const int error = errno;
     close(s);
     errno = error;
