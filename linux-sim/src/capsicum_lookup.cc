@@ -204,14 +204,18 @@ LookupEngine::~LookupEngine() {
     stopping_ = true;
   }
   ready_.notify_all();
-  if (worker_.joinable()) worker_.join();
+  for (std::thread& worker : workers_) worker.join();
 }
 
 void LookupEngine::Submit(int listener, const struct seccomp_notif& notification,
                           const CapsicumLayout* layout) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!worker_.joinable()) worker_ = std::thread([this] { Work(); });
   jobs_.push_back({listener, notification, layout ? layout : &layout_});
+  // Another worker when every one is busy (a lookup can block: an open of a FIFO waits for a
+  // writer), up to kMaxWorkers; beyond that, jobs wait their turn.
+  if (jobs_.size() > idle_ && workers_.size() < kMaxWorkers) {
+    workers_.emplace_back([this] { Work(); });
+  }
   ready_.notify_one();
 }
 
@@ -245,22 +249,23 @@ int LookupEngine::EnterLandlock() {
   // On this thread only: no_new_privs and the Landlock domain are a thread's.
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
   if (syscall(SYS_landlock_restrict_self, landlock_.get(), 0) != 0) return errno;
-  landlock_.reset();
   return 0;
 }
 
 void LookupEngine::Work() {
-  identity_error_ = BecomeProgram();
+  const int identity_error = BecomeProgram();
   while (true) {
     Job job{};
     {
       std::unique_lock<std::mutex> lock(mutex_);
+      ++idle_;
       ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+      --idle_;
       if (stopping_) return;
       job = jobs_.front();
       jobs_.pop_front();
     }
-    if (identity_error_) {
+    if (identity_error) {
       Send(job.listener, job.notification.id, 0, EACCES);  // fail closed
       continue;
     }
@@ -788,8 +793,7 @@ void LookupEngine::Perform(int listener, const struct seccomp_notif& n,
   // The root came from the launcher (SimPlatform::SendRoot), not from /proc/TID/root: the
   // program's own root is the capability-mode one, and a thread id can be recycled.
   if (!root_) return Send(listener, n.id, 0, EACCES);
-  if (!libraries_opened_) {
-    libraries_opened_ = true;
+  std::call_once(libraries_opened_, [&] {
     const std::vector<std::string>& dirs =
         plan_.capsicum.library_dirs.empty() ? layout.library_dirs : plan_.capsicum.library_dirs;
     for (const std::string& dir : dirs) {
@@ -797,7 +801,7 @@ void LookupEngine::Perform(int listener, const struct seccomp_notif& n,
                               RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
       libraries_.emplace_back(dir, UniqueFd(fd >= 0 ? static_cast<int>(fd) : -1));
     }
-  }
+  });
   Lookup(plan_, layout, placement_, listener, n, target, root_, libraries_, reach_.get()).Run();
 }
 

@@ -75,13 +75,15 @@ class LookupEngine {
   std::condition_variable ready_;
   std::deque<Job> jobs_;
   bool stopping_ = false;
-  std::thread worker_;
-  int identity_error_ = 0;
+  // The workers, made as they are needed; each has the program's identity.
+  static constexpr size_t kMaxWorkers = 8;
+  std::vector<std::thread> workers_;
+  size_t idle_ = 0;  // workers waiting for a job
   UniqueFd root_;
   UniqueFd landlock_;
   std::unique_ptr<ThreadRunner> reach_;  // with landlock_: the program's side, outside it
-  // Opened on the worker thread at its first job: the library directories beneath root_.
-  bool libraries_opened_ = false;
+  // Opened by the first job's worker: the library directories beneath root_.
+  std::once_flag libraries_opened_;
   std::vector<std::pair<std::string, UniqueFd>> libraries_;
 };
 

@@ -617,6 +617,17 @@ TEST_F(CapabilityModeTest, DescriptorsOpenedBeneathHaveTheDirectorysRights) {
   EXPECT_FALSE(std::filesystem::exists(dir_.path() / "tree/new"));
 }
 
+TEST_F(CapabilityModeTest, ABlockingLookupDoesNotHoldUpTheOthers) {
+  // One thread opens a FIFO that has no writer yet: the supervisor's worker waits in that open.
+  // Another thread's lookup must not wait behind it (it would wait forever here: the writer
+  // comes after it).
+  const std::filesystem::path fifo = dir_.path() / "tree/fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0666), 0);
+  std::filesystem::permissions(fifo, std::filesystem::perms::all);
+  ExpectCapModeOps(DirPolicy(std::string(kReadDir) + ", CAP_WRITE"),
+                   {{"open-past-fifo:3:fifo:file", kOk}});
+}
+
 TEST_F(CapabilityModeTest, LandlockRulesHoldForTheSupervisorsLookups) {
   // The rights allow changes beneath the tree; the MAC rules (Landlock) make it read-only. The
   // supervisor performs those lookups, on a thread in the program's Landlock domain, so they

@@ -1052,6 +1052,27 @@ std::string DescriptorOp(const std::string& spec) {
         errno = EIO;
       }
     }
+  } else if (op == "open-past-fifo") {
+    // open-past-fifo:FD:FIFO:FILE: a thread opens FIFO beneath FD for reading, which waits for
+    // a writer; meanwhile FILE is opened beneath FD (the result), and then the FIFO for writing,
+    // which lets the first open return.
+    std::atomic<bool> reader_done{false};
+    std::thread reader([&] {
+      const int r = openat(fd, arg.c_str(), O_RDONLY | O_CLOEXEC);
+      if (r >= 0) close(r);
+      reader_done = true;
+    });
+    usleep(200 * 1000);  // the reader is waiting in its open by now
+    rc = openat(fd, arg2.c_str(), O_RDONLY | O_CLOEXEC);
+    const int error = errno;
+    if (rc >= 0) close(static_cast<int>(rc));
+    for (int tries = 0; !reader_done && tries < 100; ++tries) {
+      const int w = openat(fd, arg.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      if (w >= 0) close(w);
+      usleep(10 * 1000);
+    }
+    reader.join();
+    errno = error;
   } else if (op == "passrights") {
     // The value of SO_PASSRIGHTS on socket FD (0: it refuses descriptors).
     int value = -1;
