@@ -208,9 +208,9 @@ LookupEngine::~LookupEngine() {
 }
 
 void LookupEngine::Submit(int listener, const struct seccomp_notif& notification,
-                          const CapsicumLayout* layout) {
+                          NotifyTarget target, const CapsicumLayout* layout) {
   std::lock_guard<std::mutex> lock(mutex_);
-  jobs_.push_back({listener, notification, layout ? layout : &layout_});
+  jobs_.push_back({listener, notification, std::move(target), layout ? layout : &layout_});
   // Another worker when every one is busy (a lookup can block: an open of a FIFO waits for a
   // writer), up to kMaxWorkers; beyond that, jobs wait their turn.
   if (jobs_.size() > idle_ && workers_.size() < kMaxWorkers) {
@@ -255,21 +255,21 @@ int LookupEngine::EnterLandlock() {
 void LookupEngine::Work() {
   const int identity_error = BecomeProgram();
   while (true) {
-    Job job{};
+    Job job;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       ++idle_;
       ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
       --idle_;
       if (stopping_) return;
-      job = jobs_.front();
+      job = std::move(jobs_.front());
       jobs_.pop_front();
     }
     if (identity_error) {
       Send(job.listener, job.notification.id, 0, EACCES);  // fail closed
       continue;
     }
-    Perform(job.listener, job.notification, *job.layout);
+    Perform(job.listener, job.notification, job.target, *job.layout);
   }
 }
 
@@ -784,12 +784,8 @@ void Lookup::Run() {
 
 }  // namespace
 
-void LookupEngine::Perform(int listener, const struct seccomp_notif& n,
+void LookupEngine::Perform(int listener, const struct seccomp_notif& n, NotifyTarget& target,
                            const CapsicumLayout& layout) {
-  NotifyTarget target;
-  bool opened = false;
-  Reach(reach_.get(), [&] { opened = target.Open(listener, n); });
-  if (!opened) return;
   // The root came from the launcher (SimPlatform::SendRoot), not from /proc/TID/root: the
   // program's own root is the capability-mode one, and a thread id can be recycled.
   if (!root_) return Send(listener, n.id, 0, EACCES);

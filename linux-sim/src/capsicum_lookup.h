@@ -51,19 +51,23 @@ class LookupEngine {
   LookupEngine(const LookupEngine&) = delete;
   LookupEngine& operator=(const LookupEngine&) = delete;
 
-  // Queues the notification for the worker, which answers it, deciding with `layout` (the
-  // plan's when null; it must outlive the job). From the supervisor's thread.
-  void Submit(int listener, const struct seccomp_notif& notification,
+  // Queues the notification for a worker, which answers it, deciding with `layout` (the
+  // plan's when null; it must outlive the job). From the supervisor's thread, which opened
+  // `target` (with its own privileges: a worker has the program's, which cannot open the memory
+  // of a program that made itself undumpable).
+  void Submit(int listener, const struct seccomp_notif& notification, NotifyTarget target,
               const CapsicumLayout* layout = nullptr);
 
  private:
   struct Job {
     int listener;
     struct seccomp_notif notification;
+    NotifyTarget target;
     const CapsicumLayout* layout;
   };
   void Work();
-  void Perform(int listener, const struct seccomp_notif& n, const CapsicumLayout& layout);
+  void Perform(int listener, const struct seccomp_notif& n, NotifyTarget& target,
+               const CapsicumLayout& layout);
   // The worker's identity, once, on its thread: errno on failure.
   int BecomeProgram();
   int EnterLandlock();

@@ -40,6 +40,11 @@ void Continue(int listener, uint64_t id) {
   ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &response);
 }
 
+void FailIfPending(int listener, uint64_t id, int error) {
+  uint64_t pending = id;
+  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &pending) == 0) Send(listener, id, 0, error);
+}
+
 int AddFd(int listener, uint64_t id, int file, int number, bool cloexec, bool answer) {
   struct seccomp_notif_addfd add {};
   add.id = id;

@@ -24,6 +24,10 @@ inline int Low(uint64_t value) { return static_cast<int32_t>(static_cast<uint32_
 void Send(int listener, uint64_t id, int64_t value, int error);
 // Lets the call run in the kernel with its registers (decisions on registers only).
 void Continue(int listener, uint64_t id);
+// After NotifyTarget::Open failed: the call fails with `error` if it is still pending (the
+// supervisor could not reach the caller, whose thread would otherwise wait forever); a thread
+// that is gone or a call that was interrupted is not answered.
+void FailIfPending(int listener, uint64_t id, int error);
 // Installs `file` in the target on `number` (replacing what is there) or, with number < 0, on
 // its lowest free number. With `answer` the call returns that number (SECCOMP_ADDFD_FLAG_SEND,
 // atomic with the installation). Returns the number or a negative errno (-ENOENT: the call
@@ -35,7 +39,8 @@ class NotifyTarget {
  public:
   // Opens a pidfd of the thread and its memory (/proc/TID/mem), then checks that the
   // notification is still pending, so that a recycled thread id cannot stand in for it. False when
-  // the thread is gone or the call was interrupted (then nothing must be answered).
+  // the thread is gone, the call was interrupted or the program cannot be reached (a program
+  // in a user namespace that made itself undumpable, say): see FailIfPending.
   bool Open(int listener, const struct seccomp_notif& notification);
   pid_t tid() const { return tid_; }
   // The supervisor's own duplicate of the target's descriptor `fd` (pidfd_getfd(2)).

@@ -153,7 +153,7 @@ void CapsicumSupervisor::Handle(int listener, const struct seccomp_notif& n, boo
     return Continue(listener, n.id);
   }
   NotifyTarget target;
-  if (!target.Open(listener, n)) return;  // the thread is gone, or the call was interrupted
+  if (!target.Open(listener, n)) return FailIfPending(listener, n.id, EACCES);
   Dispatch(listener, n, target, layout_, /*forwarded=*/false);
 }
 
@@ -182,7 +182,7 @@ void CapsicumSupervisor::Dispatch(int listener, const struct seccomp_notif& n, N
       lookups_ =
           std::make_unique<LookupEngine>(plan_, placement_, std::move(root), std::move(landlock));
     }
-    return lookups_->Submit(listener, n, &layout);
+    return lookups_->Submit(listener, n, std::move(target), &layout);
   }
   Send(listener, n.id, 0, ENOSYS);  // routed without a handler: fail closed
 }
@@ -547,7 +547,10 @@ bool CapsicumSupervisor::Request(int listener, const struct seccomp_notif& n,
     return true;
   }
   NotifyTarget target;
-  if (!target.Open(listener, n)) return true;
+  if (!target.Open(listener, n)) {
+    FailIfPending(listener, n.id, EACCES);
+    return true;
+  }
   if (!runtime_) {
     const int top = plan_.capsicum.descriptor_top > 0 ? plan_.capsicum.descriptor_top : 1024;
     runtime_ = std::make_unique<RuntimeStates>(layout_, plan_.capsicum.library_dirs, top);

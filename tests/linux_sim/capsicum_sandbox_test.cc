@@ -617,6 +617,16 @@ TEST_F(CapabilityModeTest, DescriptorsOpenedBeneathHaveTheDirectorysRights) {
   EXPECT_FALSE(std::filesystem::exists(dir_.path() / "tree/new"));
 }
 
+TEST_F(CapabilityModeTest, AnUndumpableProgramStillGetsItsLookups) {
+  // Undumpable, the program's /proc/PID/mem belongs to root: the supervisor's main thread opens
+  // it, not a worker with the program's identity (which used to fail them with EACCES).
+  ExpectCapModeOps(DirPolicy(kReadDir), {{"openat:3:file", kOk},
+                                         {"undumpable", kOk},
+                                         {"openat:3:file", kOk},
+                                         {"fstatat:3:sub/inner", kOk},
+                                         {"openat:3:../outside", kNo}});
+}
+
 TEST_F(CapabilityModeTest, ABlockingLookupDoesNotHoldUpTheOthers) {
   // One thread opens a FIFO that has no writer yet: the supervisor's worker waits in that open.
   // Another thread's lookup must not wait behind it (it would wait forever here: the writer

@@ -137,5 +137,23 @@ TEST_F(UnprivilegedTest, RlimitsStillApply) {
   EXPECT_EQ(run.probe["value"]["soft"], 40) << Describe(run);
 }
 
+TEST_F(UnprivilegedTest, AnUndumpableProgramsSupervisedCallsFailClosed) {
+  // The supervisor reads the program's memory for a lookup beneath a limited directory. Once
+  // the program makes itself undumpable its /proc/PID/mem belongs to root, which an
+  // unprivileged supervisor cannot open: the call fails with EACCES (it used to be left
+  // unanswered, the program waiting forever). Before that, the same lookup works.
+  const std::string policy = WithProbeAndScratch(
+      "descriptors:\n"
+      "  - {path: /tmp, fd: 3, type: directory, rights: [CAP_LOOKUP, CAP_READ, CAP_WRITE, "
+      "CAP_CREATE, CAP_SEEK, CAP_FSTAT]}\n"
+      "accept_approximate:\n"
+      "  - {clause: descriptors, backend: linux, justification: tests}\n");
+  ProbeRun run = Run(policy, {"probe", "ops", "openat-create:3:x", "undumpable", "openat:3:x"});
+  ASSERT_EQ(run.exit_code, 0) << Describe(run);
+  EXPECT_TRUE(run.probe["value"][0]["ok"]) << Describe(run);
+  EXPECT_TRUE(run.probe["value"][1]["ok"]) << Describe(run);
+  EXPECT_EQ(run.probe["value"][2]["error"], "EACCES") << Describe(run);
+}
+
 }  // namespace
 }  // namespace stockade::testing

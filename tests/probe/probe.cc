@@ -25,6 +25,7 @@
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/sem.h>
 #include <sys/sendfile.h>
@@ -1073,6 +1074,8 @@ std::string DescriptorOp(const std::string& spec) {
     }
     reader.join();
     errno = error;
+  } else if (op == "undumpable") {
+    rc = prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   } else if (op == "passrights") {
     // The value of SO_PASSRIGHTS on socket FD (0: it refuses descriptors).
     int value = -1;
