@@ -328,5 +328,70 @@ TEST_F(MacPlanTest, ScopesComeWithAbiSix) {
   EXPECT_EQ(Entries(policy, Host(6), "network")[0].fidelity, Fidelity::kExact);
 }
 
+// ---- the Capsicum emulation beside Landlock -----------------------------------------------
+
+constexpr uint64_t kScopeAbstractUnixSocket = 1ull << 0;  // LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+constexpr const char* kLimitedDir =
+    "descriptors:\n"
+    "  - {path: /a, fd: 3, type: directory, rights: [CAP_LOOKUP, CAP_READ]}\n"
+    "accept_approximate:\n"
+    "  - {clause: descriptors, backend: linux, justification: test}\n"
+    "  - {clause: capability_mode, backend: linux, justification: test}\n"
+    "  - {clause: mac.bsdextended, backend: linux, justification: test}\n";
+
+TEST_F(MacPlanTest, UnixSocketsAreSealedWhereTheKernelAndTheSupervisorCan) {
+  const policy::Policy& policy = Check(Scratch() + kLimitedDir);
+  HostFacts host = Host(7);
+  host.cap_sys_admin = true;
+  host.so_passrights = true;
+  Expected<SandboxPlan> plan = Plan(policy, host);
+  ASSERT_TRUE(plan.has_value()) << plan.error().message();
+  EXPECT_TRUE(plan->capsicum.layout.SealsUnixSockets());
+  // The supervisor makes the sockets, so the abstract-socket scope goes (the sandbox's own
+  // network namespace holds its abstract sockets).
+  EXPECT_EQ(plan->landlock.scoped & kScopeAbstractUnixSocket, 0u);
+  EXPECT_NE(Entries(policy, host, "descriptors")[0].how.find("no Unix socket of the sandbox"),
+            std::string::npos);
+
+  // The kernel without SO_PASSRIGHTS: the hole, said so.
+  host.so_passrights = false;
+  plan = Plan(policy, host);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_FALSE(plan->capsicum.layout.SealsUnixSockets());
+  EXPECT_NE(plan->landlock.scoped & kScopeAbstractUnixSocket, 0u);
+  const std::string hole = Entries(policy, host, "descriptors")[0].how;
+  EXPECT_NE(hole.find("arrives without its limits"), std::string::npos) << hole;
+  EXPECT_NE(hole.find("this kernel lacks SO_PASSRIGHTS"), std::string::npos) << hole;
+
+  // No CAP_SYS_ADMIN (user-namespace mode): no entering the sandbox's network namespace.
+  host.so_passrights = true;
+  host.cap_sys_admin = false;
+  plan = Plan(policy, host);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_FALSE(plan->capsicum.layout.SealsUnixSockets());
+  EXPECT_NE(Entries(policy, host, "descriptors")[0].how.find("needs CAP_SYS_ADMIN"),
+            std::string::npos);
+
+  // The host's network namespace: no namespace to enter, so sealed, and the scope stays.
+  const policy::Policy& shared =
+      Check(Scratch() + "network: {mode: host, justification: test}\n" + kLimitedDir);
+  plan = Plan(shared, host);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_TRUE(plan->capsicum.layout.SealsUnixSockets());
+  EXPECT_NE(plan->landlock.scoped & kScopeAbstractUnixSocket, 0u);
+}
+
+TEST_F(MacPlanTest, LandlockRulesAndCapabilityModeArePlannedTogether) {
+  // Once refused at plan time: the supervisor's lookup worker now enters the program's rules.
+  const policy::Policy& policy =
+      Check(Scratch() + kLimitedDir +
+            "capability_mode: true\n"
+            "mac:\n  bsdextended:\n    - \"subject object filesys /a mode rsx\"\n");
+  Expected<SandboxPlan> plan = Plan(policy, Host(7));
+  ASSERT_TRUE(plan.has_value()) << plan.error().message();
+  EXPECT_TRUE(plan->landlock.restricts_files());
+  EXPECT_TRUE(plan->capsicum.layout.capability_mode);
+}
+
 }  // namespace
 }  // namespace stockade::linux_sim
