@@ -60,6 +60,7 @@ linux_sim::HostFacts Host(bool root) {
   host.landlock_abi = 7;
   host.seccomp_filter = true;
   host.seccomp_user_notif = true;
+  host.so_passrights = true;  // the Unix sockets sealed where the supervisor can (root)
   for (const char* name : {"memory", "pids", "cpu", "blkio"}) {
     host.cgroups.push_back({name, true, false, std::string("/sys/fs/cgroup/") + name, "/fuzz"});
   }
@@ -368,6 +369,17 @@ void CheckPlan(const policy::Policy& p, const SandboxPlan& plan, bool root,
   for (policy::JailSys kind : {p.ipc.sysvshm, p.ipc.sysvmsg, p.ipc.sysvsem}) {
     STOCKADE_CHECK(kind != policy::JailSys::kNew || (plan.clone_flags & CLONE_NEWIPC))
         << "a 'new' SysV kind shares the host's IPC namespace";
+  }
+
+  // SCM_RIGHTS: Unix sockets are sealed where the supervisor can make them in the sandbox's
+  // network namespace (root) or shares the host's; Landlock's abstract-socket scope is dropped
+  // only where they are, with a namespace of the sandbox's own to hold its abstract sockets.
+  const linux_sim::CapsicumLayout& layout = plan.capsicum.layout;
+  STOCKADE_CHECK(!layout.seal_unix_sockets || root || !(plan.clone_flags & CLONE_NEWNET))
+      << "Unix sockets sealed where the supervisor cannot enter the network namespace";
+  if (!(plan.landlock.scoped & 1 /* LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET */)) {
+    STOCKADE_CHECK(layout.seal_unix_sockets && (plan.clone_flags & CLONE_NEWNET))
+        << "the abstract-socket scope is gone without a reason";
   }
 
   CheckSeccomp(p, plan);
