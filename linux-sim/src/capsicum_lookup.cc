@@ -8,7 +8,9 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -17,6 +19,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <optional>
@@ -198,12 +201,36 @@ LookupEngine::LookupEngine(const SandboxPlan& plan, std::mutex& placement, Uniqu
   if (plan_.landlock.restricts_files()) reach_ = std::make_unique<ThreadRunner>([] { return 0; });
 }
 
+namespace {
+
+// What interrupts a worker waiting in a lookup at the end (an open of a FIFO that never gets a
+// writer would otherwise keep the supervisor, and stockade, waiting forever): a signal with a
+// handler that does nothing, installed without SA_RESTART, so that the call fails with EINTR.
+int InterruptSignal() {
+  static const int signal = [] {
+    const int chosen = SIGRTMIN + 2;
+    struct sigaction action {};
+    action.sa_handler = [](int) {};
+    sigemptyset(&action.sa_mask);
+    sigaction(chosen, &action, nullptr);
+    return chosen;
+  }();
+  return signal;
+}
+
+}  // namespace
+
 LookupEngine::~LookupEngine() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
   ready_.notify_all();
+  // A worker may be waiting in a lookup, or about to: interrupted until every one has ended.
+  while (exited_.load() < workers_.size()) {
+    for (std::thread& worker : workers_) pthread_kill(worker.native_handle(), InterruptSignal());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   for (std::thread& worker : workers_) worker.join();
 }
 
@@ -253,6 +280,15 @@ int LookupEngine::EnterLandlock() {
 }
 
 void LookupEngine::Work() {
+  // The supervisor blocks the signals it forwards; this thread takes the one that interrupts it.
+  sigset_t interrupt;
+  sigemptyset(&interrupt);
+  sigaddset(&interrupt, InterruptSignal());
+  pthread_sigmask(SIG_UNBLOCK, &interrupt, nullptr);
+  struct Exit {
+    std::atomic<size_t>& exited;
+    ~Exit() { ++exited; }
+  } on_exit{exited_};
   const int identity_error = BecomeProgram();
   while (true) {
     Job job;

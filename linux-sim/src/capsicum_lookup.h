@@ -18,6 +18,7 @@
 
 #include <linux/seccomp.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -82,7 +83,8 @@ class LookupEngine {
   // The workers, made as they are needed; each has the program's identity.
   static constexpr size_t kMaxWorkers = 8;
   std::vector<std::thread> workers_;
-  size_t idle_ = 0;  // workers waiting for a job
+  size_t idle_ = 0;                // workers waiting for a job
+  std::atomic<size_t> exited_{0};  // workers that have ended
   UniqueFd root_;
   UniqueFd landlock_;
   std::unique_ptr<ThreadRunner> reach_;  // with landlock_: the program's side, outside it

@@ -638,6 +638,18 @@ TEST_F(CapabilityModeTest, ABlockingLookupDoesNotHoldUpTheOthers) {
                    {{"open-past-fifo:3:fifo:file", kOk}});
 }
 
+TEST_F(CapabilityModeTest, AProgramWaitingInAFifoOpenStillEndsOnTime) {
+  // The supervisor's worker waits in the open for a writer that never comes; at the end it is
+  // interrupted (it used to keep stockade waiting forever, past the policy's timeout).
+  const std::filesystem::path fifo = dir_.path() / "tree/fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0666), 0);
+  std::filesystem::permissions(fifo, std::filesystem::perms::all);
+  ProbeRun run =
+      Run(DirPolicy(kReadDir, "exec:\n  timeout: 1s\n"), {"probe", "ops", "openat:3:fifo"});
+  EXPECT_EQ(run.exit_code, 137) << run.out << run.err;
+  EXPECT_NE(run.err.find("ran out of time"), std::string::npos) << run.err;
+}
+
 TEST_F(CapabilityModeTest, LandlockRulesHoldForTheSupervisorsLookups) {
   // The rights allow changes beneath the tree; the MAC rules (Landlock) make it read-only. The
   // supervisor performs those lookups, on a thread in the program's Landlock domain, so they
