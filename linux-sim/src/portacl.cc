@@ -47,8 +47,10 @@ constexpr struct {
      "bound"},
     {"(linux-sim) Landlock scopes", "signal and abstract UNIX socket scoping (ABI 6)",
      Fidelity::kExact,
-     "always applied: the program can neither signal processes outside its sandbox nor connect "
-     "to abstract UNIX sockets made outside it, even with network: host"},
+     "the program can neither signal processes outside its sandbox nor connect to abstract UNIX "
+     "sockets made outside it, even with network: host; the abstract-socket scope is left out "
+     "where the sandbox's own network namespace holds its abstract sockets and the supervisor "
+     "makes its Unix sockets (SO_PASSRIGHTS, docs/capsicum-linux.md)"},
 };
 
 // ---- mac_portacl ---------------------------------------------------------------------------
