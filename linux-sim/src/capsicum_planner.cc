@@ -54,9 +54,7 @@ bool CanSealUnixSockets(const policy::Policy& policy, const HostFacts& host) {
 // program can reach, so the scope goes; with the host's it stays (docs/capsicum-linux.md).
 void UnscopeAbstractSockets(const CapsicumLayout& layout, SandboxPlan& plan) {
   if (!layout.seal_unix_sockets || !(plan.clone_flags & CLONE_NEWNET)) return;
-  plan.landlock.scoped &= ~landlock::kScopeAbstractUnixSocket;
-  plan.landlock.enabled =
-      plan.landlock.handled_fs || plan.landlock.handled_net || plan.landlock.scoped;
+  plan.landlock.scoped &= ~landlock::kScopeAbstractUnixSocket;  // the signal scope stays on
 }
 
 }  // namespace

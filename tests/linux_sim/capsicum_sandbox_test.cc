@@ -37,6 +37,17 @@ class CapsicumSandboxTest : public ::testing::Test {
  protected:
   void SetUp() override { STOCKADE_REQUIRE_SANDBOX(); }
 
+  // The probe's directory at /probe and a scratch directory at /scratch.
+  static std::string ProbeAndScratch() {
+    return "filesystem:\n"
+           "  mounts:\n"
+           "    - {source: " +
+           std::filesystem::path(ProbePath()).parent_path().string() +
+           ", target: /probe}\n"
+           "  scratch:\n"
+           "    - {target: /scratch, size: 1M}\n";
+  }
+
   // A policy whose fd 3 is a new file in a scratch directory, opened O_RDWR and limited to
   // `rights` (plus `extra` lines under the descriptor), and whatever `more` adds.
   static std::string FilePolicy(const std::string& rights, const std::string& extra = "",
@@ -47,14 +58,7 @@ class CapsicumSandboxTest : public ::testing::Test {
            "    flags: [O_RDWR, O_CREAT]\n"
            "    mode: 0o644\n"
            "    rights: [" +
-           rights + "]\n" + extra + more +
-           "filesystem:\n"
-           "  mounts:\n"
-           "    - {source: " +
-           std::filesystem::path(ProbePath()).parent_path().string() +
-           ", target: /probe}\n"
-           "  scratch:\n"
-           "    - {target: /scratch, size: 1M}\n"
+           rights + "]\n" + extra + more + ProbeAndScratch() +
            "accept_approximate:\n"
            "  - clause: descriptors\n"
            "    backend: linux\n"
@@ -367,8 +371,7 @@ TEST_F(CapsicumSandboxTest, WithTheHostsNetworkTheHostsAbstractSocketsStayOutOfR
              {"unix-connect:-1", Expect::kError, "EIO"},
              {"read:3", kOk}});
   // Without limits the program makes its own sockets and the scope holds for them as well.
-  ExpectOps(host + "filesystem:\n  mounts:\n    - {source: " +
-                std::filesystem::path(ProbePath()).parent_path().string() + ", target: /probe}\n",
+  ExpectOps(host,
             {{"connect-unix:-1:@" + name, Expect::kError, "EPERM"}, {"unix-connect:-1", kOk}});
   close(listener);
 }
@@ -378,14 +381,8 @@ TEST_F(CapsicumSandboxTest, WithNothingLimitedDescriptorsPass) {
       "descriptors:\n"
       "  - path: /scratch/data\n"
       "    fd: 3\n"
-      "    flags: [O_RDWR, O_CREAT]\n"
-      "filesystem:\n"
-      "  mounts:\n"
-      "    - {source: " +
-      std::filesystem::path(ProbePath()).parent_path().string() +
-      ", target: /probe}\n"
-      "  scratch:\n"
-      "    - {target: /scratch, size: 1M}\n";
+      "    flags: [O_RDWR, O_CREAT]\n" +
+      ProbeAndScratch();
   ExpectOps(policy, {{"scm-rights:3:write", kOk}, {"unix-connect:3", kOk}});
 }
 

@@ -615,6 +615,48 @@ int NetworkAction(const std::vector<std::string>& a) {
 
 // One operation on a descriptor, "NAME:FD[:ARG]", for the Capsicum tests: the call, its result
 // (a count or a new descriptor) and errno. Each uses the plain libc call a program would use.
+// One byte with `fd` attached (SCM_RIGHTS) over Unix socket `socket`: sendmsg's result.
+long SendDescriptor(int socket, int fd) {
+  char data = 'x';
+  struct iovec part {
+    &data, 1
+  };
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr message {};
+  message.msg_iov = &part;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof(control);
+  struct cmsghdr* header = CMSG_FIRSTHDR(&message);
+  header->cmsg_level = SOL_SOCKET;
+  header->cmsg_type = SCM_RIGHTS;
+  header->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(header), &fd, sizeof(int));
+  return sendmsg(socket, &message, 0);
+}
+
+// The descriptor the next message on `socket` carries, or -1 (errno EIO when it carried none).
+int ReceiveDescriptor(int socket) {
+  char data = 0;
+  struct iovec part {
+    &data, 1
+  };
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr message {};
+  message.msg_iov = &part;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof(control);
+  if (recvmsg(socket, &message, MSG_CMSG_CLOEXEC) < 0) return -1;
+  const struct cmsghdr* header = CMSG_FIRSTHDR(&message);
+  int received = -1;
+  if (header && header->cmsg_type == SCM_RIGHTS) {
+    std::memcpy(&received, CMSG_DATA(header), sizeof(int));
+  }
+  if (received < 0) errno = EIO;
+  return received;
+}
+
 std::string DescriptorOp(const std::string& spec) {
   std::vector<std::string> parts;
   size_t start = 0;
@@ -1014,43 +1056,18 @@ std::string DescriptorOp(const std::string& spec) {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
       rc = -1;
     } else {
-      char data = 'x';
-      struct iovec part {
-        &data, 1
-      };
-      alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-      struct msghdr message {};
-      message.msg_iov = &part;
-      message.msg_iovlen = 1;
-      message.msg_control = control;
-      message.msg_controllen = sizeof(control);
-      struct cmsghdr* header = CMSG_FIRSTHDR(&message);
-      header->cmsg_level = SOL_SOCKET;
-      header->cmsg_type = SCM_RIGHTS;
-      header->cmsg_len = CMSG_LEN(sizeof(int));
-      std::memcpy(CMSG_DATA(header), &fd, sizeof(int));
-      rc = sendmsg(pair[0], &message, 0);
-      int received = -1;
-      if (rc >= 0) {
-        std::memset(control, 0, sizeof(control));
-        message.msg_controllen = sizeof(control);
-        rc = recvmsg(pair[1], &message, MSG_CMSG_CLOEXEC);
-        header = CMSG_FIRSTHDR(&message);
-        if (rc >= 0 && header && header->cmsg_type == SCM_RIGHTS) {
-          std::memcpy(&received, CMSG_DATA(header), sizeof(int));
-        }
-      }
+      rc = SendDescriptor(pair[0], fd);
+      const int received = rc >= 0 ? ReceiveDescriptor(pair[1]) : -1;
+      if (received < 0) rc = -1;
+      const int error = errno;
       close(pair[0]);
       close(pair[1]);
+      errno = error;
       if (received >= 0) {
         const std::string inner = DescriptorOp(arg + ":" + std::to_string(received));
         close(received);
         return "{\"op\":" + Quoted(spec) + ",\"inner\":" + inner + "," +
                inner.substr(inner.find("\"ok\""));
-      }
-      if (rc >= 0) {
-        rc = -1;
-        errno = EIO;
       }
     }
   } else if (op == "open-past-fifo") {
@@ -1119,21 +1136,7 @@ std::string DescriptorOp(const std::string& spec) {
     } else if (fd < 0) {
       rc = 0;
     } else {
-      alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-      struct iovec part {
-        &byte, 1
-      };
-      struct msghdr message {};
-      message.msg_iov = &part;
-      message.msg_iovlen = 1;
-      message.msg_control = control;
-      message.msg_controllen = sizeof(control);
-      struct cmsghdr* header = CMSG_FIRSTHDR(&message);
-      header->cmsg_level = SOL_SOCKET;
-      header->cmsg_type = SCM_RIGHTS;
-      header->cmsg_len = CMSG_LEN(sizeof(int));
-      std::memcpy(CMSG_DATA(header), &fd, sizeof(int));
-      rc = sendmsg(client, &message, 0);
+      rc = SendDescriptor(client, fd);
     }
     const int error = errno;
     for (int s : {listener, client, server}) {
